@@ -1,0 +1,73 @@
+"""``hubkit hub``: run the Hub-compatible server and manage its users and tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def cli() -> None:
+    """The embedded Hub-compatible server (for air-gapped use and tests)."""
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Where repos, objects and users are stored; survives restarts.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def serve(data_dir: Path, host: str, port: int, quiet: bool) -> None:
+    """Serve the hub API and web pages over DATA_DIR until interrupted."""
+    import socket
+
+    import uvicorn
+
+    from hubkit.hub.app import create_app
+
+    app = create_app(data_dir)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    endpoint = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    click.echo(f"hubkit hub serving {data_dir} at {endpoint}", err=True)
+    click.echo("Point the Hugging Face clients at it (set before importing them):", err=True)
+    click.echo(f"export HF_ENDPOINT={endpoint}")
+    click.echo("export HF_HUB_DISABLE_XET=1")
+    click.echo("export HF_TOKEN=<token from: hubkit hub token create USER --data-dir DIR>")
+    click.echo("export HF_HUB_DISABLE_TELEMETRY=1 HF_UPDATE_DOWNLOAD_COUNTS=false DISABLE_SAFETENSORS_CONVERSION=1",
+               nl=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=not quiet, timeout_keep_alive=30,
+                            h11_max_incomplete_event_size=64 * 1024)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+
+
+@cli.group()
+def token() -> None:
+    """Users and their access tokens."""
+
+
+@token.command("create")
+@click.argument("user")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--read-only", is_flag=True, help="A token that can read private repos of USER but not write.")
+@click.option("--org", "orgs", multiple=True, help="Make USER a member of this organization (repeatable).")
+@click.option("--name", "display_name", default="cli", show_default=True, help="A label for the token.")
+def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ...], display_name: str) -> None:
+    """Create USER if needed and print a new token for it (the last line of stdout)."""
+    from hubkit.hub import auth, db
+
+    with db.open_database(data_dir) as conn:
+        try:
+            new_token = auth.create_token(conn, user, write=not read_only, orgs=list(orgs), display_name=display_name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    role = "read" if read_only else "write"
+    click.echo(f"created a {role} token for {user}" + (f" (orgs: {', '.join(orgs)})" if orgs else ""), err=True)
+    click.echo(new_token)

@@ -1,0 +1,203 @@
+"""The ASGI application: routes requests on the raw URL path to the handlers.
+
+Routing happens on the *undecoded* path (hub-api.md 1.3, pitfall 2): revisions arrive as one
+segment with ``%2F`` (``refs%2Fpr%2F1``, ``dev%2Fx``) and tree folders likewise, so decoding first
+would make ``refs/pr/1`` indistinguishable from a file path. Each segment is decoded on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import urllib.parse
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hubkit.hub import api_meta, api_read, api_write, webui
+from hubkit.hub.errors import HubError
+from hubkit.hub.state import HubState
+
+log = logging.getLogger("hubkit.hub")
+
+TYPE_FROM_PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
+TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
+RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
+                       "static", "favicon.ico"}
+
+
+def _segments(scope: dict) -> list[str]:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return raw.decode("latin-1").split("?", 1)[0].split("/")[1:]
+
+
+def _decode(segment: str) -> str:
+    return urllib.parse.unquote(segment, encoding="utf-8", errors="strict")
+
+
+def _take_revision(rest: list[str]) -> tuple[str, list[str]]:
+    """The revision at the head of ``rest`` and what follows; accepts unencoded ``refs/pr/N`` too."""
+    if not rest:
+        raise HubError(400, "InvalidRevision", "A revision is required in this URL.")
+    if rest[0] == "refs" and len(rest) >= 3 and rest[1] in ("pr", "convert", "heads", "tags"):
+        return "/".join(_decode(s) for s in rest[:3]), rest[3:]
+    return _decode(rest[0]), rest[1:]
+
+
+def _error_response(error: HubError) -> Response:
+    # Headers must be latin-1 and one line; the body keeps the full message.
+    safe = error.message.replace("\n", " ").encode("ascii", "backslashreplace").decode("ascii")
+    headers = {"X-Error-Code": error.code, "X-Error-Message": safe, **error.headers}
+    return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
+
+
+class HubApp:
+    """ASGI entry point over one data dir."""
+
+    def __init__(self, data_dir: Path):
+        self.hub = HubState(data_dir)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.dispatch(request, _segments(scope))
+        except HubError as error:
+            response = _error_response(error)
+        except UnicodeDecodeError:
+            response = _error_response(HubError(400, "InvalidUrl", "The URL is not valid percent-encoded UTF-8."))
+        except Exception:  # a bug: log it, and still answer with something a person can report
+            log.error("internal error on %s %s\n%s", request.method, request.url.path, traceback.format_exc())
+            response = _error_response(HubError(500, "InternalError", "Internal error in the hub server; see its log."))
+        await response(scope, receive, send)
+
+    async def dispatch(self, request: Request, segs: list[str]) -> Response:
+        hub = self.hub
+        method = request.method
+        host = request.headers.get("host", "")
+        if host.startswith("datasets-server."):
+            raise HubError(404, "NotFound", "The dataset viewer is not part of this hub.")
+        if segs in ([""], []):
+            return webui.index(hub, request)
+        head = segs[0]
+        if head == "api":
+            return await self.api(request, segs[1:])
+        if head == "lfs-upload" and len(segs) == 2 and method == "PUT":
+            return await api_write.put_lfs_object(hub, request, segs[1])
+        if head == "lfs-verify" and len(segs) == 2 and method == "POST":
+            return await api_write.post_lfs_verify(hub, request, segs[1])
+        if head == "leaderboards" and len(segs) >= 3:
+            return webui.leaderboard_page(hub, request, _decode(segs[1]), _decode(segs[2]))
+        repo_type = TYPE_FROM_PREFIX.get(head, "model")
+        rest = segs[1:] if head in TYPE_FROM_PREFIX else segs
+        if len(rest) < 2 or not rest[0] or not rest[1]:
+            raise HubError(404, "NotFound", f"No page at {request.url.path}.")
+        namespace, name, rest = _decode(rest[0]), _decode(rest[1]), rest[2:]
+        if name.endswith(".git") and rest == ["info", "lfs", "objects", "batch"] and method == "POST":
+            principal = hub.principal(request)
+            repo = hub.visible_repo(repo_type, namespace, name[: -len(".git")], principal)
+            return await api_write.post_lfs_batch(hub, request, repo, principal)
+        if rest and rest[0] == "resolve" and method in ("GET", "HEAD"):
+            principal = hub.principal(request)
+            repo = hub.visible_repo(repo_type, namespace, name, principal)
+            revision, path_segs = _take_revision(rest[1:])
+            path = "/".join(_decode(s) for s in path_segs)
+            return await api_read.resolve_file(hub, request, repo, revision, path)
+        if method == "GET" and namespace not in RESERVED_NAMESPACES:
+            return webui.repo_page(hub, request, repo_type, namespace, name, rest)
+        raise HubError(404, "NotFound", f"No route for {method} {request.url.path}.")
+
+    async def api(self, request: Request, segs: list[str]) -> Response:
+        hub = self.hub
+        method = request.method
+        route = (method, segs[0] if segs else "")
+        if route == ("GET", "agent-harnesses"):
+            return JSONResponse({"standardEnvVars": [], "harnesses": {}})
+        if route == ("POST", "validate-yaml"):
+            return await api_meta.post_validate_yaml(hub, request)
+        if segs == ["hubkit", "health"]:
+            return await api_meta.get_health(hub)
+        principal = hub.principal(request)
+        if route == ("GET", "whoami-v2"):
+            return await api_meta.get_whoami(hub, principal)
+        if segs[:1] == ["repos"] and len(segs) == 2:
+            action = (method, segs[1])
+            if action == ("POST", "create"):
+                return await api_meta.post_create_repo(hub, request, principal)
+            if action == ("DELETE", "delete"):
+                return await api_meta.delete_repo(hub, request, principal)
+            if action == ("POST", "move"):
+                return await api_meta.post_move_repo(hub, request, principal)
+        if segs and segs[0] in TYPE_FROM_PLURAL:
+            repo_type = TYPE_FROM_PLURAL[segs[0]]
+            if len(segs) == 1 and method == "GET":
+                return await api_read.list_repos(hub, request, repo_type, principal)
+            if len(segs) >= 3:
+                repo = hub.visible_repo(repo_type, _decode(segs[1]), _decode(segs[2]), principal)
+                return await self.repo_api(request, repo, segs[3:], principal)
+        raise HubError(404, "NotFound", f"No API route for {method} {request.url.path}.")
+
+    async def repo_api(self, request: Request, repo, rest: list[str], principal) -> Response:
+        hub = self.hub
+        method = request.method
+        action = rest[0] if rest else ""
+        if not rest and method == "GET":
+            return await api_read.get_repo_info(hub, request, repo, None)
+        if action == "revision" and method == "GET":
+            revision, _ = _take_revision(rest[1:])
+            return await api_read.get_repo_info(hub, request, repo, revision)
+        if action == "tree" and method == "GET":
+            revision, folder = _take_revision(rest[1:])
+            return await api_read.get_tree(hub, request, repo, revision, "/".join(_decode(s) for s in folder))
+        if action == "paths-info" and method == "POST":
+            return await api_read.post_paths_info(hub, request, repo, _take_revision(rest[1:])[0])
+        if action == "refs" and method == "GET":
+            return await api_read.get_refs(hub, request, repo)
+        if action == "commits" and method == "GET":
+            return await api_read.get_commits(hub, request, repo, _take_revision(rest[1:])[0])
+        if action == "preupload" and method == "POST":
+            return await api_write.post_preupload(hub, request, repo, _take_revision(rest[1:])[0], principal)
+        if action == "commit" and method == "POST":
+            return await api_write.post_commit(hub, request, repo, _take_revision(rest[1:])[0], principal)
+        if action == "branch" and len(rest) >= 2:
+            branch = "/".join(_decode(s) for s in rest[1:])
+            if method == "POST":
+                return await api_write.post_branch(hub, request, repo, branch, principal)
+            if method == "DELETE":
+                return await api_write.delete_branch(hub, repo, branch, principal)
+        if action == "tag" and len(rest) >= 2:
+            target = "/".join(_decode(s) for s in rest[1:])
+            if method == "POST":
+                return await api_write.post_tag(hub, request, repo, target, principal)
+            if method == "DELETE":
+                return await api_write.delete_tag(hub, repo, target, principal)
+        if action == "settings" and method == "PUT":
+            return await api_write.put_settings(hub, request, repo, principal)
+        if action == "discussions":
+            if len(rest) == 1 and method == "POST":
+                return await api_write.post_discussion(hub, request, repo, principal)
+            if len(rest) == 1 and method == "GET":
+                return await api_write.get_discussions(hub, repo)
+            if len(rest) >= 2 and rest[1].isdigit():
+                if len(rest) == 2 and method == "GET":
+                    return await api_write.get_discussion(hub, repo, int(rest[1]))
+                if rest[2:] == ["merge"] and method == "POST":
+                    return await api_write.post_merge(hub, repo, int(rest[1]), principal)
+        if action in ("xet-write-token", "xet-read-token"):
+            raise HubError(501, "XetNotSupported", "Xet storage is not supported by this server: set "
+                           "HF_HUB_DISABLE_XET=1 in the client's environment (before importing huggingface_hub).")
+        raise HubError(404, "NotFound", f"No API route for {method} {request.url.path}.")
+
+
+def create_app(data_dir: Path) -> HubApp:
+    return HubApp(Path(data_dir))

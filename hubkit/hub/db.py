@@ -1,0 +1,113 @@
+"""The hub's metadata: one SQLite database in the data dir.
+
+SQLite gives what the Hub's semantics need without a service to run: a commit is one transaction
+(all files or none, even after ``kill -9``), and writers are serialized. File contents are not
+here; they live in the content-addressed :mod:`blob store <hubkit.hub.blobs>`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS org_members (
+    org TEXT NOT NULL,
+    user TEXT NOT NULL,
+    PRIMARY KEY (org, user)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('read', 'write')),
+    display_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS repos (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL CHECK (type IN ('model', 'dataset', 'space')),
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    private INTEGER NOT NULL,
+    gated TEXT,
+    sdk TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (type, namespace, name)
+);
+CREATE TABLE IF NOT EXISTS commits (
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    sha TEXT NOT NULL,
+    parent TEXT,
+    tree TEXT NOT NULL,
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    author TEXT NOT NULL,
+    date TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (repo, sha)
+);
+CREATE TABLE IF NOT EXISTS refs (
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    ref TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    PRIMARY KEY (repo, ref)
+);
+CREATE TABLE IF NOT EXISTS discussions (
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    num INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    author TEXT NOT NULL,
+    is_pr INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    base_ref TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (repo, num)
+);
+CREATE TABLE IF NOT EXISTS lfs_objects (
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    oid TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (repo, oid)
+);
+"""
+
+
+def connect(data_dir: Path) -> sqlite3.Connection:
+    """Open (and create if needed) the metadata database of ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(data_dir / "hub.sqlite3", isolation_level=None, check_same_thread=False,
+                           timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+@contextlib.contextmanager
+def open_database(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    conn = connect(data_dir)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """An immediate (write-locking) transaction: everything in it lands, or nothing does."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

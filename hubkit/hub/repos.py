@@ -1,0 +1,409 @@
+"""Repositories as the Hub sees them: revisions, trees, commits, branches, tags and pull requests.
+
+A commit stores its whole tree (path -> content digest) as JSON, so every earlier revision stays
+downloadable and listing a revision never walks history. Commit ids are 40-hex sha1 digests of the
+commit's content, fixed when the commit is made. Every change to refs happens in one SQLite
+transaction, and the parent check happens inside it, so commits on a branch are serialized and a
+stale ``parentCommit`` is refused atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterable
+
+from hubkit.hub import db
+from hubkit.hub.blobs import BlobStore, git_blob_sha1
+from hubkit.hub.errors import HubError, bad_request, entry_not_found, revision_not_found
+from hubkit.hub.gitattributes import DEFAULT_GITATTRIBUTES
+from hubkit.hub.timeutil import now_iso
+
+REPO_TYPES = ("model", "dataset", "space")
+URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+MAX_PATH = 1024
+MAX_REF = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class Repo:
+    key: int
+    type: str
+    namespace: str
+    name: str
+    private: bool
+    gated: str | None
+    sdk: str | None
+    created_at: str
+
+    @property
+    def repo_id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def url_path(self) -> str:
+        """The repo's path on the site: ``ns/name``, ``datasets/ns/name`` or ``spaces/ns/name``."""
+        return URL_PREFIX[self.type] + self.repo_id
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One file of a tree. ``oid`` is the git blob id (of the LFS pointer for LFS files)."""
+
+    sha256: str
+    size: int
+    oid: str
+    lfs: bool
+
+    def to_json(self) -> list:
+        return [self.sha256, self.size, self.oid, self.lfs]
+
+    @classmethod
+    def from_json(cls, value: list) -> "Entry":
+        return cls(value[0], value[1], value[2], bool(value[3]))
+
+
+Tree = dict[str, Entry]
+
+
+@dataclasses.dataclass(frozen=True)
+class Commit:
+    sha: str
+    parent: str | None
+    title: str
+    message: str
+    author: str
+    date: str
+
+
+# Operations of a commit, applied in order to the parent's tree.
+@dataclasses.dataclass(frozen=True)
+class AddFile:
+    path: str
+    entry: Entry
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteFile:
+    path: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteFolder:
+    path: str
+
+
+Operation = AddFile | DeleteFile | DeleteFolder
+
+
+def validate_path(path: str) -> str:
+    """Refuse paths that could escape the repo or that git cannot store; returns the path."""
+    if not isinstance(path, str) or not path:
+        raise bad_request("InvalidPath", "Invalid path: a file path must be a non-empty string.")
+    if "\x00" in path or "\\" in path or path.startswith("/") or len(path) > MAX_PATH:
+        raise bad_request("InvalidPath", f"Invalid path {path!r}: paths are relative, use '/', and contain "
+                          "no backslash or NUL.")
+    segments = path.rstrip("/").split("/")
+    if any(s in ("", ".", "..") for s in segments) or segments[0] == ".git":
+        raise bad_request("InvalidPath", f"Invalid path {path!r}: no empty, '.' or '..' segments and nothing "
+                          "under .git/.")
+    return path
+
+
+def validate_ref_name(name: str, kind: str = "branch") -> str:
+    """Refuse names git would refuse (git check-ref-format), but allow spaces as the Hub does."""
+    bad = (not name or len(name) > MAX_REF or name.startswith(("-", "/")) or name.endswith(("/", ".", ".lock"))
+           or ".." in name or "//" in name or "@{" in name or name == "@"
+           or any(c in name for c in "~^:?*[\\") or any(ord(c) < 32 or ord(c) == 127 for c in name)
+           or any(part.startswith(".") for part in name.split("/")))
+    if bad:
+        raise bad_request("InvalidRevision", f"Invalid {kind} name {name!r}: git refuses it (no '..', control "
+                          "characters, '~^:?*[\\', leading '-' or '.', or trailing '/' / '.lock').")
+    return name
+
+
+def tree_hash(tree: Tree) -> str:
+    payload = json.dumps(sorted((p, e.oid) for p, e in tree.items()), separators=(",", ":"))
+    return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def directories_of(tree: Iterable[str]) -> set[str]:
+    dirs = set()
+    for path in tree:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    return dirs
+
+
+class Repos:
+    """Queries and changes on repositories; ``conn`` is the hub's SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection, blobs: BlobStore):
+        self.conn = conn
+        self.blobs = blobs
+        self._tree_cache: dict[tuple[int, str], Tree] = {}
+
+    # ----- repositories -----
+    def get(self, repo_type: str, namespace: str, name: str) -> Repo | None:
+        row = self.conn.execute("SELECT * FROM repos WHERE type = ? AND namespace = ? AND name = ?",
+                                (repo_type, namespace, name)).fetchone()
+        return _repo(row) if row else None
+
+    def list(self, repo_type: str | None = None) -> list[Repo]:
+        if repo_type:
+            rows = self.conn.execute("SELECT * FROM repos WHERE type = ? ORDER BY namespace, name", (repo_type,))
+        else:
+            rows = self.conn.execute("SELECT * FROM repos ORDER BY type, namespace, name")
+        return [_repo(r) for r in rows]
+
+    def create(self, repo_type: str, namespace: str, name: str, *, private: bool, sdk: str | None,
+               author: str) -> Repo:
+        """Create a repo with the Hub's default ``.gitattributes`` as its initial commit on ``main``."""
+        created = now_iso()
+        content = DEFAULT_GITATTRIBUTES.encode()
+        sha256 = self.blobs.put_bytes(content)
+        with db.transaction(self.conn):
+            cursor = self.conn.execute(
+                "INSERT INTO repos (type, namespace, name, private, gated, sdk, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (repo_type, namespace, name, int(private), None, sdk, created))
+            repo = Repo(cursor.lastrowid, repo_type, namespace, name, private, None, sdk, created)
+            tree = {".gitattributes": Entry(sha256, len(content), git_blob_sha1(content), False)}
+            sha = self._insert_commit(repo, None, tree, "initial commit", "", author)
+            self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)", (repo.key, "refs/heads/main", sha))
+        return repo
+
+    def delete(self, repo: Repo) -> None:
+        with db.transaction(self.conn):
+            self.conn.execute("DELETE FROM repos WHERE id = ?", (repo.key,))
+        self._tree_cache = {k: v for k, v in self._tree_cache.items() if k[0] != repo.key}
+
+    def update_settings(self, repo: Repo, *, private: bool | None = None, gated: str | None | bool = None) -> None:
+        with db.transaction(self.conn):
+            if private is not None:
+                self.conn.execute("UPDATE repos SET private = ? WHERE id = ?", (int(private), repo.key))
+            if gated is not None:
+                self.conn.execute("UPDATE repos SET gated = ? WHERE id = ?",
+                                  (None if gated is False else str(gated), repo.key))
+
+    def move(self, repo: Repo, namespace: str, name: str) -> None:
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE repos SET namespace = ?, name = ? WHERE id = ?", (namespace, name, repo.key))
+
+    # ----- revisions -----
+    def ref_sha(self, repo: Repo, ref: str) -> str | None:
+        row = self.conn.execute("SELECT sha FROM refs WHERE repo = ? AND ref = ?", (repo.key, ref)).fetchone()
+        return row["sha"] if row else None
+
+    def full_ref(self, repo: Repo, revision: str) -> str | None:
+        """The ref a revision names (``refs/heads/x``, ``refs/tags/x``, ``refs/pr/n``), or None."""
+        if revision.startswith("refs/"):
+            return revision if self.ref_sha(repo, revision) else None
+        for ref in (f"refs/heads/{revision}", f"refs/tags/{revision}"):
+            if self.ref_sha(repo, ref):
+                return ref
+        return None
+
+    def resolve(self, repo: Repo, revision: str) -> str:
+        """The commit sha a revision (branch, tag, PR ref or commit id) points at."""
+        if SHA_RE.match(revision) and self.commit(repo, revision, missing_ok=True):
+            return revision
+        ref = self.full_ref(repo, revision)
+        if ref is None:
+            raise revision_not_found(repo.repo_id, revision)
+        return self.ref_sha(repo, ref)
+
+    def commit(self, repo: Repo, sha: str, missing_ok: bool = False) -> Commit | None:
+        row = self.conn.execute("SELECT sha, parent, title, message, author, date FROM commits "
+                                "WHERE repo = ? AND sha = ?", (repo.key, sha)).fetchone()
+        if row is None:
+            if missing_ok:
+                return None
+            raise revision_not_found(repo.repo_id, sha)
+        return Commit(**dict(row))
+
+    def tree(self, repo: Repo, sha: str) -> Tree:
+        key = (repo.key, sha)
+        if key not in self._tree_cache:
+            row = self.conn.execute("SELECT tree FROM commits WHERE repo = ? AND sha = ?", (repo.key, sha)).fetchone()
+            if row is None:
+                raise revision_not_found(repo.repo_id, sha)
+            if len(self._tree_cache) > 256:
+                self._tree_cache.clear()
+            self._tree_cache[key] = {p: Entry.from_json(v) for p, v in json.loads(row["tree"]).items()}
+        return self._tree_cache[key]
+
+    def history(self, repo: Repo, sha: str, limit: int | None = None) -> list[Commit]:
+        """Commits reachable from ``sha`` through first parents, newest first."""
+        commits = []
+        current: str | None = sha
+        while current and (limit is None or len(commits) < limit):
+            commit = self.commit(repo, current)
+            commits.append(commit)
+            current = commit.parent
+        return commits
+
+    def refs(self, repo: Repo) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT ref, sha FROM refs WHERE repo = ? ORDER BY ref", (repo.key,)).fetchall()
+
+    def last_modified(self, repo: Repo) -> str:
+        main = self.ref_sha(repo, "refs/heads/main")
+        return self.commit(repo, main).date if main else repo.created_at
+
+    def last_commits(self, repo: Repo, sha: str, paths: Iterable[str], max_depth: int = 500) -> dict[str, Commit]:
+        """For each path (file or folder), the newest commit that changed it."""
+        wanted = set(paths)
+        found: dict[str, Commit] = {}
+        commits = self.history(repo, sha, limit=max_depth)
+        for i, commit in enumerate(commits):
+            if not wanted - found.keys():
+                break
+            tree = self.tree(repo, commit.sha)
+            parent_tree = self.tree(repo, commit.parent) if commit.parent else {}
+            changed = {p for p in tree.keys() | parent_tree.keys() if tree.get(p) != parent_tree.get(p)}
+            changed |= directories_of(changed)
+            for path in wanted - found.keys():
+                if path in changed:
+                    found[path] = commit
+        return found
+
+    # ----- changes -----
+    def _insert_commit(self, repo: Repo, parent: str | None, tree: Tree, title: str, message: str,
+                       author: str) -> str:
+        date = now_iso()
+        seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM commits WHERE repo = ?", (repo.key,)).fetchone()[0]
+        identity = json.dumps({"repo": [repo.type, repo.key], "parent": parent, "tree": tree_hash(tree),
+                               "title": title, "message": message, "author": author, "date": date,
+                               "nonce": uuid.uuid4().hex}, sort_keys=True)
+        sha = hashlib.sha1(identity.encode()).hexdigest()
+        tree_json = json.dumps({p: e.to_json() for p, e in sorted(tree.items())}, separators=(",", ":"))
+        self.conn.execute("INSERT INTO commits (repo, sha, parent, tree, title, message, author, date, seq) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          (repo.key, sha, parent, tree_json, title, message, author, date, seq))
+        return sha
+
+    def apply_commit(self, repo: Repo, revision: str, operations: list[Operation], *, title: str,
+                     message: str, author: str, parent_commit: str | None, create_pr: bool,
+                     pr_description: str = "") -> tuple[str, int | None]:
+        """Apply ``operations`` on top of ``revision`` in one transaction; returns (sha, pr number)."""
+        with db.transaction(self.conn):
+            ref = self.full_ref(repo, revision)
+            if ref is None or ref.startswith("refs/tags/"):
+                if SHA_RE.match(revision) and self.commit(repo, revision, missing_ok=True):
+                    raise bad_request("InvalidRevision", f"Cannot commit to {revision}: it is a commit id, not a "
+                                      "branch or pull request; pass a branch name.")
+                raise revision_not_found(repo.repo_id, revision)
+            head = self.ref_sha(repo, ref)
+            if parent_commit is not None and parent_commit != head:
+                raise HubError(412, "PreconditionFailed",
+                               f"A commit has happened since {parent_commit[:12]}: {revision} is now at "
+                               f"{head[:12]}. Fetch the new head and retry.")
+            tree = dict(self.tree(repo, head))
+            for op in operations:
+                _apply(repo, revision, head, tree, op)
+            _check_no_file_folder_clash(tree)
+            sha = self._insert_commit(repo, head, tree, title, message, author)
+            pr_num = None
+            if create_pr:
+                pr_num = self._new_discussion(repo, title, pr_description, author, is_pr=True, base_ref=ref)
+                self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)",
+                                  (repo.key, f"refs/pr/{pr_num}", sha))
+            else:
+                self.conn.execute("UPDATE refs SET sha = ? WHERE repo = ? AND ref = ?", (sha, repo.key, ref))
+        return sha, pr_num
+
+    def create_ref(self, repo: Repo, ref: str, starting_point: str | None) -> None:
+        with db.transaction(self.conn):
+            if self.ref_sha(repo, ref):
+                kind = "Tag" if ref.startswith("refs/tags/") else "Branch"
+                raise HubError(409, "RefAlreadyExists", f"{kind} {ref.split('/', 2)[2]!r} already exists in "
+                               f"{repo.repo_id}.")
+            sha = self.resolve(repo, starting_point or "main")
+            self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)", (repo.key, ref, sha))
+
+    def delete_ref(self, repo: Repo, ref: str) -> None:
+        if ref == "refs/heads/main":
+            raise bad_request("InvalidRevision", "The main branch cannot be deleted.")
+        with db.transaction(self.conn):
+            deleted = self.conn.execute("DELETE FROM refs WHERE repo = ? AND ref = ?", (repo.key, ref)).rowcount
+        if not deleted:
+            raise revision_not_found(repo.repo_id, ref.split("/", 2)[2])
+
+    # ----- discussions and pull requests -----
+    def _new_discussion(self, repo: Repo, title: str, description: str, author: str, *, is_pr: bool,
+                        base_ref: str | None) -> int:
+        num = self.conn.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM discussions WHERE repo = ?",
+                                (repo.key,)).fetchone()[0]
+        self.conn.execute("INSERT INTO discussions (repo, num, title, description, author, is_pr, status, base_ref, "
+                          "created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+                          (repo.key, num, title, description, author, int(is_pr), base_ref, now_iso()))
+        return num
+
+    def create_discussion(self, repo: Repo, title: str, description: str, author: str, is_pr: bool) -> int:
+        with db.transaction(self.conn):
+            num = self._new_discussion(repo, title, description, author, is_pr=is_pr, base_ref="refs/heads/main")
+            if is_pr:
+                self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)",
+                                  (repo.key, f"refs/pr/{num}", self.ref_sha(repo, "refs/heads/main")))
+        return num
+
+    def discussion(self, repo: Repo, num: int) -> sqlite3.Row:
+        row = self.conn.execute("SELECT * FROM discussions WHERE repo = ? AND num = ?", (repo.key, num)).fetchone()
+        if row is None:
+            raise HubError(404, "DiscussionNotFound", f"Discussion #{num} not found in {repo.repo_id}.")
+        return row
+
+    def discussions(self, repo: Repo) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM discussions WHERE repo = ? ORDER BY num DESC", (repo.key,)).fetchall()
+
+    def merge_pull_request(self, repo: Repo, num: int, author: str) -> str:
+        """Merge PR ``num`` into its base: the PR's changes since it branched are applied on the base head."""
+        pr = self.discussion(repo, num)
+        if not pr["is_pr"] or pr["status"] != "open":
+            raise HubError(409, "PullRequestNotOpen", f"#{num} of {repo.repo_id} is not an open pull request.")
+        pr_head = self.ref_sha(repo, f"refs/pr/{num}")
+        pr_commits = self.history(repo, pr_head)
+        base_shas = {c.sha for c in self.history(repo, self.ref_sha(repo, pr["base_ref"]))}
+        fork_point = next((c.sha for c in pr_commits if c.sha in base_shas), None)
+        before = self.tree(repo, fork_point) if fork_point else {}
+        after = self.tree(repo, pr_head)
+        operations: list[Operation] = [AddFile(p, e) for p, e in after.items() if before.get(p) != e]
+        operations += [DeleteFile(p) for p in before if p not in after]
+        sha, _ = self.apply_commit(repo, pr["base_ref"], operations, title=f"Merge pull request #{num}: {pr['title']}",
+                                   message="", author=author, parent_commit=None, create_pr=False)
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE discussions SET status = 'merged' WHERE repo = ? AND num = ?", (repo.key, num))
+        return sha
+
+
+def _apply(repo: Repo, revision: str, head: str, tree: Tree, op: Operation) -> None:
+    if isinstance(op, AddFile):
+        tree[op.path] = op.entry
+    elif isinstance(op, DeleteFile):
+        if op.path not in tree:
+            raise HubError(404, "EntryNotFound", f"A file with this name doesn't exist: {op.path!r} in "
+                           f"{repo.repo_id} at {revision!r}.", headers={"X-Repo-Commit": head})
+        del tree[op.path]
+    else:
+        prefix = op.path.rstrip("/") + "/"
+        doomed = [p for p in tree if p.startswith(prefix)]
+        if not doomed:
+            raise entry_not_found(repo.repo_id, revision, op.path, head)
+        for path in doomed:
+            del tree[path]
+
+
+def _check_no_file_folder_clash(tree: Tree) -> None:
+    for directory in directories_of(tree):
+        if directory in tree:
+            raise HubError(409, "PathConflict", f"{directory!r} cannot be both a file and a folder.")
+
+
+def _repo(row: sqlite3.Row) -> Repo:
+    return Repo(row["id"], row["type"], row["namespace"], row["name"], bool(row["private"]), row["gated"],
+                row["sdk"], row["created_at"])

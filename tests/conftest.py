@@ -1,0 +1,78 @@
+"""Test session set-up: one real hub server on 127.0.0.1, and the client environment for it.
+
+``huggingface_hub``, ``datasets`` and ``evaluate`` read ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET``
+when imported, so the environment is set here, at import time of this conftest, before any test
+module imports them. The server itself starts with the first test that asks for the ``hub``
+fixture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hubserver import HubProcess, create_token, free_port  # noqa: E402
+
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="hubkit-tests-"))
+HUB_DATA_DIR = SESSION_DIR / "hub"
+HUB_PORT = free_port()
+HUB_USER = "alice"
+
+os.environ.update({
+    "HF_ENDPOINT": f"http://127.0.0.1:{HUB_PORT}",
+    "HF_HUB_DISABLE_XET": "1",
+    "HF_HOME": str(SESSION_DIR / "hf_home"),
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_UPDATE_DOWNLOAD_COUNTS": "false",
+    "DISABLE_SAFETENSORS_CONVERSION": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HUBKIT_HOME": str(SESSION_DIR / "hubkit_home"),
+    "TOKENIZERS_PARALLELISM": "false",
+})
+os.environ.pop("HF_HUB_OFFLINE", None)
+os.environ.pop("HF_DATASETS_OFFLINE", None)
+os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme",))
+
+
+@dataclasses.dataclass
+class Hub:
+    """The session's hub server: its endpoint, data dir, and the token of its main user."""
+
+    endpoint: str
+    data_dir: Path
+    user: str
+    token: str
+    process: HubProcess
+
+    def token_for(self, user: str, *, read_only: bool = False, orgs: tuple[str, ...] = ()) -> str:
+        return create_token(self.data_dir, user, read_only=read_only, orgs=orgs)
+
+
+@pytest.fixture(scope="session")
+def hub() -> Hub:
+    process = HubProcess(HUB_DATA_DIR, HUB_PORT).start()
+    yield Hub(process.endpoint, HUB_DATA_DIR, HUB_USER, os.environ["HF_TOKEN"], process)
+    process.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_session_dir():
+    yield
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """``../shared/data`` (through ``HUBKIT_REAL_DATA``); tests that need it skip where it is absent."""
+    path = Path(os.environ.get("HUBKIT_REAL_DATA", Path(__file__).parents[1].parent / "shared" / "data"))
+    if not path.is_dir():
+        pytest.skip("real datasets not available (set HUBKIT_REAL_DATA)")
+    return path

@@ -1,0 +1,100 @@
+"""Run a real ``hubkit hub serve`` process for tests, and talk raw HTTP to it where the client
+libraries would refuse to send what a test needs (bad input, forged uploads)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_token(data_dir: Path, user: str, *, read_only: bool = False, orgs: tuple[str, ...] = ()) -> str:
+    """A token made through the real CLI, whose last stdout line is the token."""
+    command = [sys.executable, "-m", "hubkit.cli", "hub", "token", "create", user, "--data-dir", str(data_dir)]
+    if read_only:
+        command.append("--read-only")
+    for org in orgs:
+        command += ["--org", org]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+class HubProcess:
+    """One server process over ``data_dir`` on ``port``; can be stopped, killed and restarted."""
+
+    def __init__(self, data_dir: Path, port: int | None = None):
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
+    def start(self, timeout: float = 60) -> "HubProcess":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hubkit.cli", "hub", "serve", "--data-dir", str(self.data_dir),
+             "--port", str(self.port), "--quiet"], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hub server exited early; log: {self.log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/api/hubkit/health", timeout=1) as response:
+                    if json.load(response)["server"] == "hubkit":
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"hub server did not start; log: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def kill9(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+class Response:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def request(endpoint: str, method: str, path: str, *, body: bytes | str | dict | None = None,
+            headers: dict[str, str] | None = None, token: str | None = None) -> Response:
+    """One raw HTTP request; ``path`` is sent exactly as given (already percent-encoded)."""
+    parsed = urllib.parse.urlparse(endpoint)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if isinstance(body, dict):
+        body = json.dumps(body)
+        headers.setdefault("Content-Type", "application/json")
+    if isinstance(body, str):
+        body = body.encode()
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
