@@ -1,0 +1,105 @@
+"""What was pushed survives a restart byte for byte, and a server killed with SIGKILL in the middle
+of a large upload comes back at its previous commit, with no partial file served."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from huggingface_hub import HfApi, hf_hub_download
+
+from hubserver import HubProcess, create_token, request
+
+
+@pytest.fixture
+def own_hub(tmp_path):
+    process = HubProcess(tmp_path / "hub").start()
+    token = create_token(process.data_dir, "carol")
+    yield process, token
+    process.stop()
+
+
+def test_restart_serves_everything_byte_identically(own_hub, tmp_path):
+    process, token = own_hub
+    api = HfApi(endpoint=process.endpoint, token=token)
+    api.create_repo("carol/kept")
+    weights = os.urandom(3 * 1024 * 1024)
+    first = api.upload_file(path_or_fileobj=weights, path_in_repo="w.safetensors", repo_id="carol/kept").oid
+    second = api.upload_file(path_or_fileobj=b"v2", path_in_repo="notes.txt", repo_id="carol/kept").oid
+    api.create_tag("carol/kept", tag="v1", revision=first)
+    before = {"refs": api.list_repo_refs("carol/kept"), "commits": [c.commit_id for c in api.list_repo_commits("carol/kept")]}
+
+    process.stop()
+    process.start()
+
+    assert api.list_repo_refs("carol/kept") == before["refs"]
+    assert [c.commit_id for c in api.list_repo_commits("carol/kept")] == before["commits"]
+    assert api.model_info("carol/kept").sha == second
+    for revision in ("main", "v1", first):
+        path = hf_hub_download("carol/kept", "w.safetensors", revision=revision, endpoint=process.endpoint,
+                               token=token, cache_dir=tmp_path / f"cache-{revision}")
+        assert Path(path).read_bytes() == weights
+
+
+UPLOAD = """
+import sys
+from huggingface_hub import HfApi
+api = HfApi(endpoint=sys.argv[1], token=sys.argv[2])
+api.upload_file(path_or_fileobj=sys.argv[3], path_in_repo="big.safetensors", repo_id="carol/crash")
+print("uploaded")
+"""
+
+
+def _start_upload(process: HubProcess, token: str, path: Path) -> subprocess.Popen:
+    env = dict(os.environ, HF_HUB_DISABLE_XET="1")
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(UPLOAD), process.endpoint, token, str(path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_kill_during_large_upload_leaves_previous_commit_and_no_partial_file(own_hub, tmp_path):
+    process, token = own_hub
+    api = HfApi(endpoint=process.endpoint, token=token)
+    api.create_repo("carol/crash")
+    previous = api.upload_file(path_or_fileobj=b"before", path_in_repo="before.txt", repo_id="carol/crash").oid
+    big = tmp_path / "big.safetensors"
+    block = os.urandom(1024 * 1024)
+    with open(big, "wb") as handle:
+        for i in range(400):
+            handle.write(block[:-8] + i.to_bytes(8, "big"))
+    digest = hashlib.sha256(big.read_bytes()).hexdigest()
+
+    uploader = _start_upload(process, token, big)
+    partial_dir = process.data_dir / "tmp"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        partials = list(partial_dir.iterdir())
+        if partials and partials[0].stat().st_size > 20 * 1024 * 1024:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the upload never reached the server")
+    process.kill9()
+    uploader.kill()
+    uploader.wait()
+    assert list(partial_dir.iterdir()), "a partial upload should be on disk at the moment of the kill"
+
+    process.start()
+    assert not list(partial_dir.iterdir()), "partial uploads are removed at start"
+    assert api.model_info("carol/crash").sha == previous
+    assert api.list_repo_files("carol/crash") == [".gitattributes", "before.txt"]
+    assert request(process.endpoint, "HEAD", "/carol/crash/resolve/main/big.safetensors", token=token).status == 404
+    assert not (process.data_dir / "objects" / digest[:2] / digest).exists()
+
+    retry = _start_upload(process, token, big)
+    out, err = retry.communicate(timeout=300)
+    assert retry.returncode == 0, err[-2000:]
+    info = api.model_info("carol/crash", files_metadata=True)
+    sibling = next(s for s in info.siblings if s.rfilename == "big.safetensors")
+    assert sibling.lfs.sha256 == digest and sibling.size == big.stat().st_size
+    assert [c.commit_id for c in api.list_repo_commits("carol/crash")][1] == previous
