@@ -32,6 +32,7 @@ from pathlib import Path
 HF_HUB_HOSTS = ("huggingface.co", "hf.co")
 EMBEDDED_HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
+EMBEDDED_MARKER = "HUBKIT_EMBEDDED_ENDPOINT"
 
 
 class HubConnectionError(RuntimeError):
@@ -88,7 +89,9 @@ def _embedded_state() -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     user = re.sub(r"[^A-Za-z0-9._-]", "-", getpass.getuser() or "user").strip("-.") or "user"
     with db.open_database(data_dir) as conn:
-        token = auth.create_token(conn, user, write=True, orgs=[], display_name="hubkit embedded")
+        # The local user also owns the namespaces of the models hubkit bundles, so that it can publish
+        # them under their real ids (see hubkit.train.models).
+        token = auth.create_token(conn, user, write=True, orgs=["sentence-transformers"], display_name="hubkit embedded")
     state = {"port": _free_port(), "user": user, "token": token}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state))
@@ -103,13 +106,17 @@ def configure_environment() -> HubConnection:
     Does not start anything: the embedded hub starts in :func:`connect`, when a command needs it.
     """
     endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/")
-    if endpoint:
+    if endpoint and endpoint == os.environ.get(EMBEDDED_MARKER):
+        # Exported by an earlier call (in this process or a parent): still the embedded hub.
+        connection = HubConnection(endpoint, os.environ.get("HF_TOKEN") or None, embedded=True)
+    elif endpoint:
         connection = HubConnection(endpoint, os.environ.get("HF_TOKEN") or None, embedded=False)
     else:
         state = _embedded_state()
         connection = HubConnection(f"http://{EMBEDDED_HOST}:{state['port']}", os.environ.get("HF_TOKEN")
                                    or state["token"], embedded=True)
         os.environ["HF_ENDPOINT"] = connection.endpoint
+        os.environ[EMBEDDED_MARKER] = connection.endpoint
         if connection.token:
             os.environ["HF_TOKEN"] = connection.token
     if not is_huggingface_co(connection.endpoint):

@@ -43,5 +43,11 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubkit")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Build, train, evaluate and publish NLP datasets, metrics, models and cards on the Hub."""
+    if ctx.invoked_subcommand not in (None, "hub"):
+        # Before any sub-command imports huggingface_hub/datasets/evaluate, which read these at import.
+        from hubkit.hub_client import configure_environment
+
+        configure_environment()

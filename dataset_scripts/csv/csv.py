@@ -1,0 +1,144 @@
+"""A contributor's own CSV, TSV or JSON Lines files, for data that has no builder yet.
+
+Layout: under ``--data-dir``, ``train.<ext>`` and optionally ``validation.<ext>`` (or ``dev``/``valid``)
+and ``test.<ext>``, where ``<ext>`` is ``csv``, ``tsv`` or ``jsonl``. ``--text-column`` names one text
+column (or two, for sentence pairs); ``--label-column`` names the label. Class names are the distinct
+label values, sorted (numerically when all are integers). A split without the label column, or with
+an empty label, is unlabelled (label -1).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.errors import DatasetError, SourceFileError
+from hubkit.datasets.sources import iter_lines, read_text
+from hubkit.datasets.spec import CardInfo, TaskSpec
+
+SPLIT_NAMES = {datasets.Split.TRAIN: ("train",), datasets.Split.VALIDATION: ("validation", "dev", "valid"),
+               datasets.Split.TEST: ("test",)}
+EXTENSIONS = ("csv", "tsv", "jsonl")
+
+
+@dataclasses.dataclass
+class CsvConfig(datasets.BuilderConfig):
+    """Which columns hold the text(s) and the label."""
+
+    text_columns: tuple[str, ...] = ("text",)
+    label_column: str = "label"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.text_columns, str):
+            self.text_columns = (self.text_columns,)
+        self.text_columns = tuple(self.text_columns)
+        if not 1 <= len(self.text_columns) <= 2:
+            raise ValueError(f"give one or two text columns, not {len(self.text_columns)}")
+
+
+class Csv(HubkitBuilder):
+    VERSION = datasets.Version("1.0.0")
+    BUILDER_CONFIG_CLASS = CsvConfig
+    LAYOUT = "train.csv|tsv|jsonl, optional validation.* (or dev.*) and test.*"
+    TASK = TaskSpec("text-classification", {"text": "text", "label": "label"})
+    CARD = CardInfo(
+        pretty_name="Text classification data", description="A contributor's text classification data.",
+        homepage="", citation="", license="unknown", language=(), task_categories=("text-classification",))
+
+    def card_info(self) -> CardInfo:
+        name = self.data_dir.resolve().name if self.data_dir else "data"
+        return dataclasses.replace(self.CARD, pretty_name=name)
+
+    def task_spec(self) -> TaskSpec:
+        roles = dict(zip(("text", "text_pair"), self.config.text_columns))
+        return TaskSpec("text-classification", {**roles, "label": self.config.label_column})
+
+    def _info(self) -> datasets.DatasetInfo:
+        names = self._label_names() if self.data_dir else []
+        columns = {column: datasets.Value("string") for column in self.config.text_columns}
+        return datasets.DatasetInfo(
+            description=self.CARD.description,
+            features=datasets.Features({**columns, self.config.label_column: datasets.ClassLabel(names=names)}))
+
+    def _files(self) -> dict[str, Path]:
+        if self.data_dir is None:
+            raise DatasetError("csv: pass --data-dir with your train.csv/tsv/jsonl (there is nothing to download)")
+        found = {}
+        for split, stems in SPLIT_NAMES.items():
+            for stem in stems:
+                matches = [self.data_dir / f"{stem}.{ext}" for ext in EXTENSIONS
+                           if (self.data_dir / f"{stem}.{ext}").is_file()]
+                if matches:
+                    found[str(split)] = matches[0]
+                    break
+        if "train" not in found:
+            raise SourceFileError(self.data_dir / "train.csv", f"missing file; expected {self.LAYOUT}")
+        return found
+
+    def _label_names(self) -> list[str]:
+        values = {row[self.config.label_column] for path in self._files().values()
+                  for _, row in _rows(path) if row.get(self.config.label_column) not in (None, "")}
+        if all(value.lstrip("-").isdigit() for value in values):
+            return sorted(values, key=int)
+        return sorted(values)
+
+    def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
+        return [datasets.SplitGenerator(split, gen_kwargs={"path": path}) for split, path in self._files().items()]
+
+    def _generate_examples(self, path: Path) -> Iterator[tuple[str, dict]]:
+        label_ids = {name: i for i, name in enumerate(self.info.features[self.config.label_column].names)}
+        label_column = self.config.label_column
+        for line, row in _rows(path):
+            example = {}
+            for column in self.config.text_columns:
+                value = row.get(column)
+                if value is None:
+                    raise SourceFileError(path, "missing text column", line=line, field=column)
+                if not value.strip():
+                    raise SourceFileError(path, "empty text", line=line, field=column)
+                example[column] = value
+            label = row.get(label_column)
+            example[label_column] = -1 if label in (None, "") else label_ids[label]
+            yield f"{path.name}:{line}", example
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, row)`` pairs, every value as text, whatever the file format."""
+    if path.suffix == ".jsonl":
+        yield from _json_lines(path)
+        return
+    text, _ = read_text(path, encodings=("utf-8",))
+    dialect = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if path.suffix == ".tsv" else {}
+    reader = csv.reader(text.splitlines(keepends=True), **dialect)
+    header = next(reader, None)
+    if not header:
+        raise SourceFileError(path, "empty file, expected a header line", line=1)
+    for fields in reader:
+        if not fields:
+            continue
+        if len(fields) != len(header):
+            raise SourceFileError(path, f"expected {len(header)} fields like the header, found {len(fields)}",
+                                  line=reader.line_num)
+        yield reader.line_num, dict(zip(header, fields))
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, text in iter_lines(path, encodings=("utf-8",)):
+        if not text.strip():
+            continue
+        try:
+            record: Any = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceFileError(path, f"invalid JSON: {error.msg}", line=line) from None
+        if not isinstance(record, dict):
+            raise SourceFileError(path, "expected a JSON object", line=line)
+        yield line, {key: value if isinstance(value, str) or value is None else str(value)
+                     for key, value in record.items()}

@@ -1,0 +1,76 @@
+"""GLUE SST-2: binary sentiment of movie-review sentences, from the GLUE ``SST-2`` folder.
+
+Layout (the unpacked ``SST-2.zip``): ``train.tsv`` and ``dev.tsv`` with header ``sentence<TAB>label``
+(labels ``0``/``1``), ``test.tsv`` with header ``index<TAB>sentence`` and no labels (GLUE withholds
+them; the test split gets label -1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import datasets
+import pyarrow as pa
+
+from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv, require_file,
+                                     row_numbers, unlabelled)
+from hubkit.datasets.spec import CardInfo, Download, TaskSpec
+
+LABELS = ("negative", "positive")
+
+
+class Sst2(HubkitBuilder):
+    VERSION = datasets.Version("1.0.0")
+    DOWNLOADS = {"glue": Download(url="https://dl.fbaipublicfiles.com/glue/data/SST-2.zip",
+                                  sha256="d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa",
+                                  local=".", archive_root="SST-2")}
+    LAYOUT = "the GLUE SST-2 folder: train.tsv and dev.tsv (sentence, label), test.tsv (index, sentence)"
+    TASK = TaskSpec("text-classification", {"text": "sentence", "label": "label"})
+    CARD = CardInfo(
+        pretty_name="GLUE SST-2",
+        description=(
+            "The Stanford Sentiment Treebank as packaged by the GLUE benchmark: single sentences from "
+            "movie reviews, each labelled negative or positive. The test split is unlabelled (label -1) "
+            "because GLUE withholds its labels."),
+        homepage="https://gluebenchmark.com/",
+        citation=(
+            "@inproceedings{socher2013recursive,\n"
+            "  title={Recursive Deep Models for Semantic Compositionality Over a Sentiment Treebank},\n"
+            "  author={Socher, Richard and Perelygin, Alex and Wu, Jean and Chuang, Jason and Manning, "
+            "Christopher D. and Ng, Andrew and Potts, Christopher},\n"
+            "  booktitle={Proceedings of EMNLP}, year={2013}\n}\n"
+            "@inproceedings{wang2018glue,\n"
+            "  title={{GLUE}: A Multi-Task Benchmark and Analysis Platform for Natural Language Understanding},\n"
+            "  author={Wang, Alex and Singh, Amanpreet and Michael, Julian and Hill, Felix and Levy, Omer and "
+            "Bowman, Samuel R.},\n  booktitle={Proceedings of BlackboxNLP}, year={2018}\n}"),
+        license="other", license_name="research-use",
+        language=("en",), task_categories=("text-classification",), task_ids=("sentiment-classification",),
+        source_datasets=("extended|other-sst",))
+
+    def _info(self) -> datasets.DatasetInfo:
+        return datasets.DatasetInfo(
+            description=self.CARD.description, citation=self.CARD.citation, homepage=self.CARD.homepage,
+            features=datasets.Features({"sentence": datasets.Value("string"),
+                                        "label": datasets.ClassLabel(names=list(LABELS)),
+                                        "idx": datasets.Value("int32")}))
+
+    def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
+        root = self.source(dl_manager, "glue")
+        files = {datasets.Split.TRAIN: ("train.tsv", True), datasets.Split.VALIDATION: ("dev.tsv", True),
+                 datasets.Split.TEST: ("test.tsv", False)}
+        return [datasets.SplitGenerator(split, gen_kwargs={
+                    "path": require_file(root / name, f"expected {self.LAYOUT}"), "labelled": labelled})
+                for split, (name, labelled) in files.items()]
+
+    def _generate_tables(self, path: Path, labelled: bool) -> Iterator[tuple[str, pa.Table]]:
+        table = read_tsv(path, ["sentence", "label"] if labelled else ["index", "sentence"])
+        check_not_empty(table["sentence"], path, "sentence")
+        if labelled:
+            labels = encode_labels(table["label"], {"0": 0, "1": 1}, path, "label")
+            index = row_numbers(table.num_rows)
+        else:
+            labels = unlabelled(table.num_rows)
+            index = parse_ints(table["index"], path, "index").cast(pa.int32())
+        yield path.name, pa.table({"sentence": table["sentence"], "label": labels, "idx": index})

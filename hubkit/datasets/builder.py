@@ -1,0 +1,102 @@
+"""The base class every hubkit dataset builder derives from.
+
+A :class:`HubkitBuilder` is an ordinary ``datasets.GeneratorBasedBuilder`` (so
+``builder.download_and_prepare()`` still works), plus three class attributes hubkit reads without
+running it:
+
+- ``DOWNLOADS``: role -> :class:`~hubkit.datasets.spec.Download`, the canonical files and checksums;
+- ``CARD``: :class:`~hubkit.datasets.spec.CardInfo`, the facts the dataset card needs;
+- ``TASK``: :class:`~hubkit.datasets.spec.TaskSpec`, the task family and its columns;
+
+and ``LAYOUT``, one line describing the files ``--data-dir`` accepts.
+
+Builders whose files are tables may implement ``_generate_tables`` (yielding ``(key, pyarrow.Table)``
+with columns already encoded, e.g. class ids). ``prepare`` then builds the dataset column-wise, which
+is what keeps it close to the speed of reading the file with ``pyarrow.csv``; ``_generate_examples``
+is derived from it, so both paths give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import datasets
+import pyarrow as pa
+
+from hubkit.datasets.errors import DatasetError, SourceFileError
+from hubkit.datasets.sources import verify_sha256
+from hubkit.datasets.spec import CardInfo, Download, TaskSpec
+
+
+class HubkitBuilder(datasets.GeneratorBasedBuilder):
+    """A ``GeneratorBasedBuilder`` that knows its downloads, card facts and task."""
+
+    DOWNLOADS: ClassVar[Mapping[str, Download]] = {}
+    CARD: ClassVar[CardInfo]
+    TASK: ClassVar[TaskSpec]
+    LAYOUT: ClassVar[str] = ""
+
+    # Per-config overrides; multi-config builders (e.g. one per language) override these.
+    def card_info(self) -> CardInfo:
+        return self.CARD
+
+    def task_spec(self) -> TaskSpec:
+        return self.TASK
+
+    @property
+    def data_dir(self) -> Path | None:
+        return Path(self.config.data_dir) if self.config.data_dir else None
+
+    def source(self, dl_manager: datasets.DownloadManager, role: str) -> Path:
+        """The local path of the source ``role``: under ``--data-dir`` when given, else downloaded.
+
+        A download is checked against its pinned sha256 before it is unpacked or read.
+        """
+        download = self.DOWNLOADS[role]
+        if self.data_dir is not None:
+            if not self.data_dir.is_dir():
+                raise SourceFileError(self.data_dir, f"--data-dir is not a folder (expected {self.LAYOUT})")
+            return self.data_dir if download.is_archive else self.data_dir / download.local
+        if download.sha256 is None:
+            raise DatasetError(
+                f"{self.name}: no pinned sha256 is known for {download.url}, so hubkit will not download "
+                f"it; fetch it yourself and pass --data-dir (layout: {self.LAYOUT})")
+        path = Path(dl_manager.download(download.url))
+        verify_sha256(path, download.url, download.sha256)
+        downloaded_sources(self).append((download.url, download.sha256))
+        if download.is_archive:
+            return Path(dl_manager.extract(str(path))) / download.archive_root
+        return path
+
+    def _generate_tables(self, **kwargs: Any) -> Iterator[tuple[str, pa.Table]]:
+        raise NotImplementedError
+
+    def _generate_examples(self, **kwargs: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        for key, table in self._generate_tables(**kwargs):
+            for index, row in enumerate(table.to_pylist()):
+                yield f"{key}:{index}", row
+
+    @classmethod
+    def generates_tables(cls) -> bool:
+        """True when the builder has the column-wise path."""
+        return cls._generate_tables is not HubkitBuilder._generate_tables
+
+
+def downloaded_sources(builder: datasets.DatasetBuilder) -> list[tuple[str, str]]:
+    """The ``(url, sha256)`` pairs this builder instance downloaded (recorded for the card)."""
+    if not hasattr(builder, "_hubkit_downloads"):
+        builder._hubkit_downloads = []
+    return builder._hubkit_downloads
+
+
+def check_builder_class(cls: object, origin: str) -> None:
+    """Raise when ``cls`` does not honour the contract hubkit relies on."""
+    from hubkit.datasets.errors import BuilderLoadError
+
+    if not (isinstance(cls, type) and issubclass(cls, HubkitBuilder)):
+        raise BuilderLoadError(f"{origin}: {cls!r} is not a hubkit.datasets.builder.HubkitBuilder subclass")
+    for attribute, kind in (("CARD", CardInfo), ("TASK", TaskSpec)):
+        if not isinstance(getattr(cls, attribute, None), kind):
+            raise BuilderLoadError(f"{origin}: {cls.__name__}.{attribute} must be a {kind.__name__}")

@@ -1,0 +1,264 @@
+"""Running a builder into a ``DatasetDict``, and saving it without leaving half a folder behind.
+
+hubkit drives the builder protocol itself (``_split_generators`` then ``_generate_tables`` or
+``_generate_examples``) instead of calling ``download_and_prepare``: it encodes whole columns at once
+rather than one example at a time through ``datasets``' writer, and keeps everything in memory until
+the data is complete, so a malformed line stops the run before anything is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow as pa
+
+from hubkit.datasets import registry
+from hubkit.datasets.builder import HubkitBuilder, downloaded_sources
+from hubkit.datasets.disk import save_dataset_dict
+from hubkit.datasets.errors import DatasetError, OutputExistsError
+from hubkit.datasets.sources import sha256_file
+from hubkit.datasets.spec import CardInfo, TaskSpec
+
+ENCODE_BATCH = 10_000
+BUILD_FILE = "hubkit_build.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceRecord:
+    """One file (or downloaded URL) the data was built from, with its sha256."""
+
+    location: str
+    sha256: str
+
+
+@dataclasses.dataclass
+class Prepared:
+    """A built dataset and what its card and push need to know about how it was built."""
+
+    name: str
+    config_name: str
+    config_names: list[str]
+    default_config: str
+    version: str
+    dataset: datasets.DatasetDict
+    card: CardInfo
+    task: TaskSpec
+    sources: list[SourceRecord]
+
+    @property
+    def split_sizes(self) -> dict[str, int]:
+        return {split: len(table) for split, table in self.dataset.items()}
+
+    @property
+    def features(self) -> datasets.Features:
+        return next(iter(self.dataset.values())).features
+
+
+def prepare(name: str, config: str | None = None, data_dir: str | Path | None = None,
+            options: Mapping[str, Any] | None = None) -> Prepared:
+    """Build dataset ``name`` from its original files (under ``data_dir``, else downloaded)."""
+    builder_class = registry.get(name).load()
+    with tempfile.TemporaryDirectory(prefix="hubkit-builder-") as cache_dir:
+        builder = _instantiate(builder_class, name, config, data_dir, cache_dir, options or {})
+        dl_manager = datasets.DownloadManager(dataset_name=name, data_dir=builder.config.data_dir,
+                                              download_config=datasets.DownloadConfig())
+        generators = builder._split_generators(dl_manager)
+        features = builder.info.features
+        # Source files are hashed on a second thread while the first parses them (hashlib releases
+        # the GIL), so provenance costs next to nothing.
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            digests = {path: hasher.submit(_digest, path) for path in _source_paths(generators)}
+            tables = {str(generator.split_info.name): _build_split(builder, str(generator.split_info.name),
+                                                                   generator.gen_kwargs, features)
+                      for generator in generators}
+            sources = [SourceRecord(_display_path(path, builder.data_dir), digest.result())
+                       for path, digest in sorted(digests.items())]
+        sources += [SourceRecord(url, sha) for url, sha in downloaded_sources(builder)]
+        splits = {split: datasets.Dataset(
+                      table, info=builder.info.copy(), split=datasets.NamedSplit(split),
+                      fingerprint=_fingerprint(name, builder.config.name, str(builder.config.version), split,
+                                               sources))
+                  for split, table in tables.items()}
+    if not splits:
+        raise DatasetError(f"{name}: the builder produced no splits")
+    config_names = [config.name for config in builder_class.BUILDER_CONFIGS] or [builder.config.name]
+    return Prepared(
+        name=name, config_name=builder.config.name, config_names=config_names,
+        default_config=builder_class.DEFAULT_CONFIG_NAME or config_names[0],
+        version=str(builder.config.version or builder_class.VERSION), dataset=datasets.DatasetDict(splits),
+        card=builder.card_info(), task=builder.task_spec(), sources=sources)
+
+
+def _fingerprint(*parts: object) -> str:
+    """A dataset fingerprint from what determines the data (builder, config, version, split, source
+    checksums), instead of ``datasets`` hashing the whole table, which costs as much as parsing it."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _instantiate(builder_class: type[HubkitBuilder], name: str, config: str | None, data_dir: str | Path | None,
+                 cache_dir: str, options: Mapping[str, Any]) -> HubkitBuilder:
+    configs = [c.name for c in builder_class.BUILDER_CONFIGS]
+    if config is not None and configs and config not in configs:
+        raise DatasetError(f"{name}: unknown config '{config}'; choose one of {configs}")
+    accepted = {field.name for field in dataclasses.fields(builder_class.BUILDER_CONFIG_CLASS)}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise DatasetError(f"{name}: this builder takes no option {', '.join(unknown)}")
+    try:
+        return builder_class(config_name=config, data_dir=str(data_dir) if data_dir else None,
+                             cache_dir=cache_dir, **options)
+    except ValueError as error:  # a config's own __post_init__ checks
+        raise DatasetError(f"{name}: {error}") from error
+
+
+def _build_split(builder: HubkitBuilder, split: str, gen_kwargs: dict, features: datasets.Features) -> pa.Table:
+    schema = features.arrow_schema
+    if isinstance(builder, HubkitBuilder) and builder.generates_tables():
+        tables = [_conform(table, schema, builder.name, split) for _, table in
+                  _unique_keys(builder._generate_tables(**gen_kwargs), builder.name, split)]
+    else:
+        tables = [_encode(batch, features) for batch in
+                  _batches(_unique_keys(builder._generate_examples(**gen_kwargs), builder.name, split), features,
+                           builder.name, split)]
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables).combine_chunks()
+
+
+def _unique_keys(items: Iterable[tuple[Any, Any]], name: str, split: str) -> Iterator[tuple[Any, Any]]:
+    """Pass items through, failing on a repeated key (``datasets`` requires keys to be unique)."""
+    seen = set()
+    for key, item in items:
+        if key in seen:
+            raise DatasetError(f"{name}: the builder yielded key {key!r} twice in split '{split}'")
+        seen.add(key)
+        yield key, item
+
+
+def _conform(table: pa.Table, schema: pa.Schema, name: str, split: str) -> pa.Table:
+    if set(table.column_names) != set(schema.names):
+        raise DatasetError(f"{name}: split '{split}' has columns {table.column_names}, the features declare "
+                           f"{schema.names}")
+    return table.select(schema.names).cast(schema)
+
+
+def _batches(examples: Iterable[tuple[Any, dict]], features: datasets.Features, name: str,
+             split: str) -> Iterator[dict[str, list]]:
+    columns = list(features)
+    batch: dict[str, list] = {column: [] for column in columns}
+    size = 0
+    for key, example in examples:
+        if example.keys() != features.keys():
+            raise DatasetError(f"{name}: example {key!r} of split '{split}' has fields {sorted(example)}, the "
+                               f"features declare {sorted(columns)}")
+        for column in columns:
+            batch[column].append(example[column])
+        size += 1
+        if size == ENCODE_BATCH:
+            yield batch
+            batch, size = {column: [] for column in columns}, 0
+    if size:
+        yield batch
+
+
+def _encode(batch: dict[str, list], features: datasets.Features) -> pa.Table:
+    return pa.Table.from_pydict(features.encode_batch(batch), schema=features.arrow_schema)
+
+
+def _source_paths(generators: list) -> set[Path]:
+    """The files and folders named in the split generators' arguments: the data was built from them."""
+    paths: set[Path] = set()
+    for generator in generators:
+        paths.update(_paths_in(generator.gen_kwargs))
+    return paths
+
+
+def _digest(path: Path) -> str:
+    return sha256_file(path) if path.is_file() else _tree_sha256(path)
+
+
+def _paths_in(value: Any) -> Iterator[Path]:
+    """Existing files and folders among the arguments: path objects, or strings holding absolute paths
+    (a relative string is more likely data than a path, and "" would name the working directory)."""
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and os.path.isabs(value)):
+        path = Path(value)
+        if path.exists():
+            yield path.resolve()
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _paths_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _paths_in(item)
+
+
+def _display_path(path: Path, data_dir: Path | None) -> str:
+    """Paths relative to ``--data-dir`` (absolute local paths have no place in a published card)."""
+    if data_dir is not None:
+        try:
+            return path.relative_to(data_dir.resolve()).as_posix() or "."
+        except ValueError:
+            pass
+    return path.name
+
+
+def _tree_sha256(folder: Path) -> str:
+    """One digest for a folder: the sha256 of its sorted ``relative path, file sha256`` lines."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder).as_posix()}\t{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def save(prepared: Prepared, output: str | Path, overwrite: bool = False) -> Path:
+    """Write ``save_to_disk`` format to ``output``: into a staging folder beside it, renamed at the end."""
+    output = Path(output)
+    with staged_folder(output, overwrite) as staging:
+        save_dataset_dict(prepared.dataset, staging)
+        (staging / BUILD_FILE).write_text(json.dumps(build_record(prepared), indent=2) + "\n")
+    return output
+
+
+def build_record(prepared: Prepared) -> dict[str, Any]:
+    return {"dataset": prepared.name, "config": prepared.config_name, "builder_version": prepared.version,
+            "splits": prepared.split_sizes,
+            "sources": [dataclasses.asdict(record) for record in prepared.sources]}
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path, overwrite: bool) -> Iterator[Path]:
+    """A fresh folder beside ``target`` that replaces ``target`` only when the block succeeds.
+
+    Beside, not in /tmp, so the final rename stays on one filesystem and is atomic.
+    """
+    if target.exists() and not overwrite and not _is_empty_dir(target):
+        raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / "previous")
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())

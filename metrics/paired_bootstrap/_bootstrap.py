@@ -1,0 +1,1 @@
+../../hubkit/metrics/bootstrap.py
