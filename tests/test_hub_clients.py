@@ -141,3 +141,48 @@ def test_model_card_push_load_and_metadata_update(hub):
     broken = RepoCard("---\nmodel-index:\n- results:\n  - task: {}\n---\n")
     with pytest.raises(ValueError, match="model-index"):
         broken.validate()  # the server's validate-yaml names the offending key
+
+
+def test_upload_folder_pipeline_with_hf_xet_installed(hub, tmp_path):
+    """Without HF_HUB_DISABLE_XET, upload_folder opens PRs through the discussions API, and an LFS file
+    fails fast with the server's advice instead of hanging."""
+    repo_id = f"{hub.user}/{unique('xet-client')}"
+    HfApi().create_repo(repo_id)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "a.txt").write_text("a")
+    (tmp_path / "folder" / "b.txt").write_text("b")
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_XET"}
+    code = f"""
+        from huggingface_hub import HfApi
+        api = HfApi()
+        commit = api.upload_folder(folder_path={str(tmp_path / 'folder')!r}, repo_id="{repo_id}", create_pr=True)
+        print(commit.pr_revision)
+        try:
+            api.upload_file(path_or_fileobj={str(tmp_path / 'w.safetensors')!r}, path_in_repo="w.safetensors",
+                            repo_id="{repo_id}")
+        except Exception as exc:
+            print("FAILED", exc)
+    """
+    (tmp_path / "w.safetensors").write_bytes(b"\x00" * 2048)
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "refs/pr/1"
+    assert lines[-1].startswith("FAILED") and "xet" in lines[-1].lower()
+    assert sorted(HfApi().list_repo_files(repo_id, revision="refs/pr/1")) == [".gitattributes", "a.txt", "b.txt"]
+    assert HfApi().list_repo_files(repo_id) == [".gitattributes"]
+
+
+def test_settings_and_ref_deletion(hub):
+    repo_id = f"{hub.user}/{unique('settings')}"
+    api = HfApi()
+    api.create_repo(repo_id)
+    api.update_repo_settings(repo_id, private=True)
+    assert api.model_info(repo_id).private is True
+    api.create_branch(repo_id, branch="tmp")
+    api.create_tag(repo_id, tag="t1")
+    api.delete_branch(repo_id, branch="tmp")
+    api.delete_tag(repo_id, tag="t1")
+    refs = api.list_repo_refs(repo_id)
+    assert [b.name for b in refs.branches] == ["main"] and refs.tags == []

@@ -1,0 +1,140 @@
+"""``hubkit train``: prepare a dataset, fine-tune its baseline once per seed, score, save, push."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hubkit.train.errors import TrainingError
+from hubkit.train.recipes import Recipe
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+@dataclasses.dataclass
+class TrainRequest:
+    dataset: str
+    output_dir: Path
+    recipe: Recipe
+    config: str | None = None
+    data_dir: str | None = None
+    seeds: tuple[int, ...] = (42,)
+    max_train_samples: int | None = None
+    max_eval_samples: int | None = None
+    resume: bool = False
+    push_to: str | None = None
+    n_resamples: int = 1000
+    progress: bool = True
+    prepare_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _labelled(split, adapter) -> bool:
+    """GLUE-style test splits carry label -1 everywhere: not scorable."""
+    column = getattr(adapter, "label_column", None)
+    if column is None:
+        return True
+    return len(split) > 0 and min(split[column]) >= 0
+
+
+def _head(split, n: int | None):
+    return split if n is None or n >= len(split) else split.select(range(n))
+
+
+def fine_tune(request: TrainRequest) -> dict[str, Any]:
+    """Run the whole of ``hubkit train``; returns the results written to ``OUT/results.json``."""
+    from hubkit.datasets.prepare import prepare
+    from hubkit.train.models import resolve_model
+    from hubkit.train.runner import device_summary, train_one_seed
+    from hubkit.train.task import adapter_for
+
+    prepared = prepare(request.dataset, request.config, request.data_dir, request.prepare_options)
+    data = prepared.dataset
+    if "train" not in data:
+        raise TrainingError(f"dataset {request.dataset} has no train split (splits: {', '.join(data)})")
+    adapter = adapter_for(prepared.task, prepared.features, request.recipe)
+    model = resolve_model(request.recipe.model)
+    load_kwargs = {"revision": model.revision} if model.revision else {}
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model.load_path, **load_kwargs)
+    train_raw = _head(data["train"], request.max_train_samples)
+    eval_splits = {name: _head(data[name], request.max_eval_samples) for name in ("validation", "test")
+                   if name in data and _labelled(data[name], adapter)}
+    started = time.perf_counter()
+    runs = []
+    for seed in request.seeds:
+        folder = request.output_dir if len(request.seeds) == 1 else request.output_dir / f"seed-{seed}"
+        runs.append(train_one_seed(adapter, request.recipe, model.load_path, load_kwargs, tokenizer, train_raw,
+                                   eval_splits, seed, folder, resume=request.resume, n_resamples=request.n_resamples,
+                                   progress=request.progress))
+    results = {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "task": {"family": adapter.family, "pipeline_tag": adapter.pipeline_tag, "primary_metric": adapter.primary_metric,
+                 "labels": list(adapter.label_names)},
+        "dataset": {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
+                    "pretty_name": prepared.card.pretty_name, "license": prepared.card.license,
+                    "split_sizes": prepared.split_sizes, "train_examples_used": len(train_raw),
+                    "eval_examples_used": {k: len(v) for k, v in eval_splits.items()},
+                    "sources": [dataclasses.asdict(s) for s in prepared.sources]},
+        "base_model": {"id": model.model_id, "revision": model.revision},
+        "recipe": request.recipe.as_dict(),
+        "seeds": list(request.seeds),
+        "per_seed": [{"seed": r.seed, "metrics": r.metrics, "train_runtime_s": r.train_runtime_s,
+                      "output_dir": str(r.output_dir)} for r in runs],
+        "aggregate": aggregate([r.metrics for r in runs]),
+        "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
+        "command": sys.argv,
+        "wall_time_s": time.perf_counter() - started,
+    }
+    if len(runs) > 1:
+        _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
+    (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
+    return results
+
+
+def aggregate(per_seed: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, float]]]:
+    """mean ± std (sample std; 0 for one seed) of every scalar metric, per split."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for split in per_seed[0]:
+        for key, value in per_seed[0][split].items():
+            if not isinstance(value, (int, float)):
+                continue
+            values = [float(run[split][key]) for run in per_seed]
+            out.setdefault(split, {})[key] = {"mean": statistics.fmean(values),
+                                              "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                                              "values": values}
+    return out
+
+
+def _copy_best_seed(runs, metric: str, greater: bool, output_dir: Path) -> None:
+    """With several seeds, the folder's top level holds the model of the best seed on validation."""
+    import shutil
+
+    def key(run):
+        value = run.metrics.get("validation", {}).get(metric, 0.0)
+        return value if greater else -value
+
+    best = max(runs, key=key)
+    for item in best.output_dir.iterdir():
+        if item.is_file():
+            shutil.copy2(item, output_dir / item.name)
+    (output_dir / "best_seed.txt").write_text(f"{best.seed}\n")
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    versions = {}
+    for package in ("hubkit", "transformers", "torch", "datasets", "evaluate", "huggingface-hub", "accelerate"):
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            pass
+    return {"versions": versions}

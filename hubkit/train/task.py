@@ -1,0 +1,85 @@
+"""What every task family provides to the shared training loop (:mod:`hubkit.train.runner`).
+
+A task adapter turns a builder's dataset (with its declared task columns) into model inputs,
+builds the right model head, and turns model outputs back into predictions in the dataset's own
+terms (labels, word tags, answer spans, perplexity) to score them with hubkit's metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hubkit.train.errors import TrainingError
+
+
+def class_label_names(features, column: str) -> list[str]:
+    """The names of a ``ClassLabel`` column (or of a sequence of them)."""
+    feature = features[column]
+    inner = getattr(feature, "feature", feature)
+    names = getattr(inner, "names", None)
+    if not names:
+        raise TrainingError(f"column {column!r} must be a ClassLabel with label names, got {feature}")
+    return list(names)
+
+
+class TaskAdapter:
+    family: ClassVar[str]
+    pipeline_tag: ClassVar[str]
+    primary_metric: ClassVar[str]
+    greater_is_better: ClassVar[bool]
+    # The metric the Trainer selects checkpoints on (computed by compute_metrics, or the loss).
+    selection_metric: ClassVar[str | None] = None
+    label_names: list[str] = []
+
+    def __init__(self, spec, features, recipe):
+        self.spec = spec
+        self.features = features
+        self.recipe = recipe
+
+    def check_head(self, config, path: str) -> None:
+        """Refuse a checkpoint fine-tuned for other labels: its head would be silently re-initialised."""
+        labels = getattr(config, "id2label", None) or {}
+        names = [labels[k] for k in sorted(labels, key=int)]
+        default = all(str(n).startswith("LABEL_") for n in names)
+        if names and not default and self.label_names and names != list(self.label_names):
+            raise TrainingError(f"model {path} has a head for labels {names}, but the dataset's labels are "
+                                f"{list(self.label_names)}; start from a base model, not a fine-tuned one")
+
+    def load_model(self, path: str, **load_kwargs: Any):
+        raise NotImplementedError
+
+    def tokenize(self, tokenizer, dataset, training: bool):
+        raise NotImplementedError
+
+    def collator(self, tokenizer):
+        raise NotImplementedError
+
+    def compute_metrics(self, eval_pred) -> dict[str, float]:
+        return {}
+
+    def predict(self, trainer, raw, tokenized) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def adapter_for(spec, features, recipe) -> TaskAdapter:
+    """The adapter of the dataset's task family."""
+    if spec.family == "text-classification":
+        from hubkit.train.classification import ClassificationTask
+
+        return ClassificationTask(spec, features, recipe)
+    if spec.family == "token-classification":
+        from hubkit.train.tagging import TaggingTask
+
+        return TaggingTask(spec, features, recipe)
+    if spec.family == "question-answering":
+        from hubkit.train.qa import QuestionAnsweringTask
+
+        return QuestionAnsweringTask(spec, features, recipe)
+    if spec.family == "language-modeling":
+        from hubkit.train.lm import LanguageModelingTask
+
+        return LanguageModelingTask(spec, features, recipe)
+    raise TrainingError(f"no trainer for task family {spec.family!r}")
