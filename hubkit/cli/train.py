@@ -60,7 +60,14 @@ def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_sam
         recipe = recipe_for(dataset, recipe_file, overrides)
         results = run_training(dataset, config, data_dir, output_dir, recipe, seed_list, max_train_samples,
                                max_eval_samples, resume, bootstrap_resamples, not no_progress)
+        from hubkit.train.fine_tune import is_main_process
+
+        if not is_main_process():
+            return
         _print_summary(results)
+        from hubkit.train.publish import write_card
+
+        write_card(output_dir)
         if push_to:
             from hubkit.train.publish import push_output
 

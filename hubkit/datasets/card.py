@@ -51,9 +51,25 @@ def parquet_paths(prepared: Prepared, shards: dict[str, int]) -> dict[str, list[
 
 
 def render_card(prepared: Prepared, report: Report, existing: str | None = None) -> str:
-    """README.md text for ``prepared``, merged into the ``existing`` card's metadata when given."""
+    """README.md text for ``prepared``, merged into the ``existing`` card when given.
+
+    Goes through the card machinery model cards use (:func:`hubkit.cards.render.render_card`):
+    the prose sits between hubkit markers, so text a person adds outside them survives a re-push,
+    and YAML keys this module does not write are kept. A card from before the markers has its
+    old prose replaced (it was all generated) and its metadata merged.
+    """
+    from hubkit.cards.render import render_card as render, split_card
+
     card_data = _metadata(prepared, existing)
-    return f"---\n{card_data.to_yaml()}\n---\n\n{_prose(prepared, report)}"
+    if existing and "<!-- hubkit:begin " not in existing:
+        existing = "---\n" + yaml_block(split_card(existing)[0]) + "---\n\n" if existing.startswith("---") else None
+    return render("dataset", card_data.to_dict(), [("dataset-card", _prose(prepared, report))], existing)
+
+
+def yaml_block(data: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if data else ""
 
 
 def _metadata(prepared: Prepared, existing: str | None) -> DatasetCardData:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import platform
 import statistics
 import sys
@@ -78,6 +79,7 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "task": {"family": adapter.family, "pipeline_tag": adapter.pipeline_tag, "primary_metric": adapter.primary_metric,
                  "labels": list(adapter.label_names)},
         "dataset": {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
+                    "data_dir": str(Path(request.data_dir).resolve()) if request.data_dir else None,
                     "pretty_name": prepared.card.pretty_name, "license": prepared.card.license,
                     "split_sizes": prepared.split_sizes, "train_examples_used": len(train_raw),
                     "eval_examples_used": {k: len(v) for k, v in eval_splits.items()},
@@ -92,11 +94,17 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "command": sys.argv,
         "wall_time_s": time.perf_counter() - started,
     }
-    if len(runs) > 1:
-        _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
-    (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
+    if is_main_process():
+        if len(runs) > 1:
+            _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
+        (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
     return results
+
+
+def is_main_process() -> bool:
+    """False in the other ranks of a torchrun / accelerate launch: they train but do not write."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def aggregate(per_seed: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, float]]]:

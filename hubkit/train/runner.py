@@ -138,6 +138,10 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         report_to="none",
         bf16=bf16,
         fp16=cuda and not bf16,
+        # Without a GPU, say so: accelerate then sets up gloo DDP under torchrun instead of one process per copy.
+        use_cpu=not cuda,
+        # Classification losses are per-example means; DDP averages gradients, so the log stays a mean too.
+        average_tokens_across_devices=False,
         dataloader_num_workers=0,
         dataloader_pin_memory=cuda,
         disable_tqdm=not progress,

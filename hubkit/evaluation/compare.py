@@ -1,0 +1,151 @@
+"""``hubkit compare``: is model A better than model B on the same examples, and how sure are we?
+
+Two evaluation results are paired example by example through the content hash of each example
+(``example_sha256`` in the predictions), so they need not come from the same run or even list
+examples in the same order; only examples both scored are used, and their references must agree.
+Each metric gets a paired bootstrap (both systems scored on the same resampled examples; the
+difference A - B, its 95% interval and a two-sided p-value) and, for classification accuracy,
+McNemar's test on the discordant examples (exact binomial when there are fewer than 25). This is
+the paired analysis lm-evaluation-harness users ask for (LM#3831) instead of an unpaired z-test.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from hubkit.evaluation import provenance, schema
+from hubkit.evaluation.errors import EvaluationError
+from hubkit.evaluation.predictions import read_predictions
+
+# Below this many discordant examples McNemar's chi-squared approximation is poor: use the exact test.
+MCNEMAR_EXACT_BELOW = 25
+
+
+def comparison_metrics(task: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(metric module, score key to report, options) for a task family."""
+    family = task["family"]
+    if family == "text-classification":
+        labels = list(range(len(task.get("labels") or []))) or None
+        binary = labels is not None and len(labels) == 2
+        f1 = ("f1", "f1", {"average": "binary"}) if binary else ("f1", "f1", {"average": "macro", "labels": labels})
+        return [("accuracy", "accuracy", {}), f1]
+    if family == "token-classification":
+        return [("seqeval", "overall_f1", {})]
+    if family == "question-answering":
+        return [("squad", "exact_match", {}), ("squad", "f1", {})]
+    raise EvaluationError(f"no paired comparison is defined for task family {family!r} yet")
+
+
+def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Paired bootstrap (and McNemar where it applies) of result A against result B."""
+    from hubkit import metrics
+
+    a, b = schema.load_results(path_a), schema.load_results(path_b)
+    for path, results in ((path_a, a), (path_b, b)):
+        if schema.kind_of(results) != schema.EVALUATION:
+            raise EvaluationError(f"{path}: compare needs hubkit eval results (with per-example predictions)")
+    _same_task(a, b)
+    table_a, table_b = _predictions(path_a, a), _predictions(path_b, b)
+    rows_a, rows_b = _pair(table_a, table_b)
+    if not rows_a:
+        raise EvaluationError("the two results share no examples (compare pairs examples by their content hash)")
+    columns_a = {name: table_a.column(name).to_pylist() for name in ("predictions", "references")}
+    columns_b = {name: table_b.column(name).to_pylist() for name in ("predictions", "references")}
+    preds_a = [columns_a["predictions"][i] for i in rows_a]
+    preds_b = [columns_b["predictions"][i] for i in rows_b]
+    refs = [columns_a["references"][i] for i in rows_a]
+    if refs != [columns_b["references"][i] for i in rows_b]:
+        raise EvaluationError("the two results disagree on the references of shared examples; "
+                              "were they scored with different label sets?")
+    tests: dict[str, Any] = {}
+    for module, key, options in comparison_metrics(a["task"]):
+        outcome = metrics.compare(module, preds_a, preds_b, refs, n_resamples=n_resamples, seed=seed, **options)
+        if key not in outcome:
+            raise EvaluationError(f"metric {module} gave no {key!r} score to compare")
+        tests[key] = outcome[key]
+    result = {
+        "a": _identity(path_a, a), "b": _identity(path_b, b),
+        "dataset": {k: a["dataset"].get(k) for k in ("name", "config", "split")},
+        "shared_examples": len(rows_a), "only_a": table_a.num_rows - len(rows_a),
+        "only_b": table_b.num_rows - len(rows_b),
+        "paired_bootstrap": tests,
+        "settings": {"n_resamples": n_resamples, "seed": seed, "confidence_level": 0.95, "method": "percentile",
+                     "metric_modules": provenance.metric_module_hashes(m for m, _, _ in comparison_metrics(a["task"]))},
+    }
+    if a["task"]["family"] == "text-classification":
+        result["mcnemar"] = _mcnemar(preds_a, preds_b, refs)
+    return result
+
+
+def _same_task(a: dict[str, Any], b: dict[str, Any]) -> None:
+    if a["task"]["family"] != b["task"]["family"]:
+        raise EvaluationError(f"cannot compare a {a['task']['family']} result with a {b['task']['family']} one")
+    where = [(k, a["dataset"].get(k), b["dataset"].get(k)) for k in ("name", "config", "split")]
+    differ = [f"{k} {x!r} vs {y!r}" for k, x, y in where if x != y]
+    if differ:
+        raise EvaluationError("the results are on different data: " + ", ".join(differ))
+    if list(a["task"].get("labels") or []) != list(b["task"].get("labels") or []):
+        raise EvaluationError("the results use different label sets; predictions are not comparable")
+
+
+def _predictions(path: str | Path, results: dict[str, Any]):
+    file = schema.results_dir(path) / results["predictions"].get("file", schema.PREDICTIONS_FILE)
+    if not file.is_file():
+        raise EvaluationError(f"{file}: the predictions of {path} are missing")
+    recorded = results["predictions"].get("sha256")
+    if recorded and provenance.sha256_file(file) != recorded:
+        raise EvaluationError(f"{file} does not match the sha256 recorded in {path}; it was changed after the run")
+    table = read_predictions(file)
+    missing = {"example_sha256", "predictions", "references"} - set(table.column_names)
+    if missing:
+        raise EvaluationError(f"{file} lacks columns {sorted(missing)}")
+    return table
+
+
+def _pair(table_a, table_b) -> tuple[list[int], list[int]]:
+    """Row numbers of shared examples in A's order; a repeated example pairs occurrence by occurrence."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for index, digest in enumerate(table_b.column("example_sha256").to_pylist()):
+        positions[digest].append(index)
+    rows_a, rows_b = [], []
+    for index, digest in enumerate(table_a.column("example_sha256").to_pylist()):
+        if positions.get(digest):
+            rows_a.append(index)
+            rows_b.append(positions[digest].pop(0))
+    return rows_a, rows_b
+
+
+def _mcnemar(preds_a: list, preds_b: list, refs: list) -> dict[str, Any]:
+    from hubkit.metrics import load
+
+    module = load("mcnemar")
+    first = module._compute(predictions1=preds_a, predictions2=preds_b, references=refs)
+    exact = first["only_1_correct"] + first["only_2_correct"] < MCNEMAR_EXACT_BELOW
+    outcome = module._compute(predictions1=preds_a, predictions2=preds_b, references=refs, exact=exact)
+    return {"statistic": float(outcome["statistic"]), "p_value": float(outcome["p_value"]),
+            "only_a_correct": int(outcome["only_1_correct"]), "only_b_correct": int(outcome["only_2_correct"]),
+            "test": "exact binomial" if exact else "chi-squared (1 df)"}
+
+
+def _identity(path: str | Path, results: dict[str, Any]) -> dict[str, Any]:
+    model = results["model"]
+    return {"results": str(path), "model": model.get("id"), "revision": model.get("revision") or
+            model.get("content_sha256"), "primary_metric": results["metrics"].get(results["task"]["primary_metric"])}
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The comparison as a few lines of text for the terminal."""
+    lines = [f"A: {result['a']['model']} ({result['a']['results']})", f"B: {result['b']['model']} ({result['b']['results']})",
+             f"{result['shared_examples']} shared examples of {result['dataset']['name']} "
+             f"{result['dataset']['split']} (only in A: {result['only_a']}, only in B: {result['only_b']})",
+             f"{'metric':<12} {'A':>8} {'B':>8} {'A-B':>8}  {'95% CI':<20} p-value"]
+    for key, test in result["paired_bootstrap"].items():
+        lines.append(f"{key:<12} {test['a']:>8.4f} {test['b']:>8.4f} {test['difference']:>+8.4f}  "
+                     f"[{test['low']:+.4f}, {test['high']:+.4f}]  {test['p_value']:.4g}")
+    if "mcnemar" in result:
+        m = result["mcnemar"]
+        lines.append(f"McNemar ({m['test']}): only A right {m['only_a_correct']}, only B right {m['only_b_correct']}, "
+                     f"p-value {m['p_value']:.4g}")
+    return lines

@@ -1,0 +1,36 @@
+"""``hubkit train`` unchanged under ``torchrun``: two CPU processes on gloo split each epoch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_train_classification import write_sst2
+
+
+def test_two_processes_on_gloo_share_the_epoch(tmp_path, tiny_bert):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun not installed beside this interpreter")
+    data = write_sst2(tmp_path / "sst2", n_train=64, n_dev=16)
+    out = tmp_path / "out"
+    command = [str(torchrun), "--standalone", "--nproc_per_node", "2", "--module", "hubkit.cli", "train", "sst2",
+               "--data-dir", str(data), "--model", str(tiny_bert), "--output-dir", str(out), "--epochs", "2",
+               "--batch-size", "8", "--bootstrap-resamples", "50", "--no-progress"]
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    steps = max(row["step"] for row in log)
+    assert steps == 2 * 64 // (8 * 2), "each of the 2 processes sees half of every epoch"
+    results = json.loads((out / "results.json").read_text())
+    assert results["per_seed"][0]["metrics"]["validation"]["accuracy"] >= 0
+    assert all(0.4 < row["loss"] < 1.0 for row in log if "loss" in row), "logged loss is a per-example mean"
+    assert result.stdout.count("validation accuracy") == 1, "only the main process reports"
+    shutil.rmtree(out)
