@@ -34,9 +34,11 @@ class Recipe:
     doc_stride: int = 128
     max_answer_length: int = 30
     n_best: int = 20
-    # Language modelling: tokens per training block, masking rate for MLM.
+    # Language modelling: tokens per training block, masking rate for MLM, and the objective
+    # ("mlm", "clm", or "auto": masked for encoders such as BERT, causal for decoders such as GPT-2).
     block_size: int = 128
     mlm_probability: float = 0.15
+    objective: str = "auto"
     early_stopping_patience: int = 2
 
     def override(self, values: dict[str, Any]) -> "Recipe":

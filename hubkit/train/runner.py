@@ -118,7 +118,7 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         per_device_eval_batch_size=recipe.batch_size * 2,
         learning_rate=recipe.learning_rate,
         num_train_epochs=recipe.epochs,
-        warmup_steps=recipe.warmup_ratio,
+        warmup_steps=recipe.warmup_ratio,  # transformers 5 reads a value below 1 as a fraction of the steps
         weight_decay=recipe.weight_decay,
         lr_scheduler_type="linear",
         seed=seed,
@@ -153,6 +153,11 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         callbacks=_callbacks(output_dir / "train_log.jsonl", recipe.early_stopping_patience if has_validation else 0,
                              main_process=int(os.environ.get("RANK", "0")) == 0),
     )
+    if not progress:
+        # Without progress bars the Trainer prints every log dict; train_log.jsonl already has them.
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     try:
         trainer.train(resume_from_checkpoint=resume_from)

@@ -1,0 +1,75 @@
+"""``hubkit pretrain``: masked or causal language modelling on a raw-text corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("--objective", type=click.Choice(["mlm", "clm"]), required=True,
+              help="mlm: masked LM (BERT); clm: causal LM (GPT-2).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="New or empty folder for the model, tokenizer and results.json.")
+@click.option("--from", "from_model", metavar="ID",
+              help="Continue pre-training this checkpoint (hub id or folder); default for mlm: all-MiniLM-L6-v2.")
+@click.option("--size", type=click.Choice(["tiny", "small"]), help="Start from scratch: BERT (mlm) or GPT-2 (clm).")
+@click.option("--tokenizer", metavar="ID", help="Use this tokenizer (hub id or folder) instead of training one.")
+@click.option("--train-tokenizer", is_flag=True,
+              help="Train WordPiece (mlm) or byte-level BPE (clm) on the corpus (default with --size).")
+@click.option("--vocab-size", type=click.IntRange(min=1), help="Vocabulary of the trained tokenizer (default 8000).")
+@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Default 1 (--from) or 3 (--size).")
+@click.option("--block-size", type=click.IntRange(min=8), default=128, show_default=True, help="Tokens per block.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True),
+              help="Default 5e-5 (--from) or 5e-4 (--size).")
+@click.option("--warmup-ratio", type=click.FloatRange(0, 1, max_open=True), default=0.06, show_default=True)
+@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.01, show_default=True)
+@click.option("--mlm-probability", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
+              show_default=True, help="Share of tokens masked (mlm).")
+@click.option("--max-train-samples", type=click.IntRange(min=1), help="Use only the first N training documents.")
+@click.option("--validation-fraction", type=click.FloatRange(0, 0.5, min_open=True), default=0.05, show_default=True,
+              help="Held-out end of the corpus (by characters) for validation perplexity.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--bootstrap-resamples", type=click.IntRange(min=0), default=1000, show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to train_log.jsonl).")
+def cli(corpus, objective, output_dir, from_model, size, tokenizer, train_tokenizer, vocab_size, epochs, block_size,
+        batch_size, learning_rate, warmup_ratio, weight_decay, mlm_probability, max_train_samples,
+        validation_fraction, seed, bootstrap_resamples, no_progress) -> None:
+    """Pre-train a language model on CORPUS (a text file or a folder of .txt files).
+
+    Continue a checkpoint (--from) or start from scratch (--size) with a tokenizer trained on the
+    corpus. Reports validation perplexity before and after; OUT can then be fine-tuned with
+    `hubkit train DATASET --model OUT`.
+    """
+    from hubkit.train.pretrain import PretrainRequest, pretrain
+
+    request = PretrainRequest(
+        corpus=corpus, output_dir=output_dir, objective=objective, from_model=from_model, size=size,
+        tokenizer=tokenizer, train_tokenizer=train_tokenizer, vocab_size=vocab_size, epochs=epochs,
+        block_size=block_size, batch_size=batch_size, learning_rate=learning_rate, warmup_ratio=warmup_ratio,
+        weight_decay=weight_decay, mlm_probability=mlm_probability, max_train_samples=max_train_samples,
+        validation_fraction=validation_fraction, seed=seed, n_resamples=bootstrap_resamples, progress=not no_progress)
+    try:
+        results = pretrain(request)
+    except _expected_errors() as exc:
+        message = str(exc).strip()
+        raise click.ClickException(message.splitlines()[0] if message else type(exc).__name__) from None
+    validation = results["per_seed"][0]["metrics"]["validation"]
+    interval = validation.get("confidence_intervals", {}).get("perplexity")
+    shown = f" (95% CI {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
+    click.echo(f"validation perplexity: {validation['perplexity']:.2f}{shown}, "
+               f"at init {validation['perplexity_at_init']:.2f}")
+    click.echo(f"model and tokenizer saved to {output_dir}")
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Failures a person can act on (printed as one line); anything else is a bug and keeps its traceback."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from hubkit.hub_client import HubConnectionError
+    from hubkit.train.errors import TrainingError
+
+    return TrainingError, HubConnectionError, HfHubHTTPError, ValueError, LookupError, OSError

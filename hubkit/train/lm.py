@@ -1,0 +1,185 @@
+"""Masked and causal language modelling: the pre-training objective, as a task family.
+
+One adapter serves both objectives, because both are "predict tokens of a block of text" and
+differ only in which tokens are hidden: MLM (BERT) hides ~15% of the tokens and lets the model
+look both ways; CLM (GPT-2) predicts every token from the ones before it. The objective follows
+the model unless the recipe names it: encoders get MLM, decoders CLM (see :func:`infer_objective`).
+
+Scoring is perplexity, exp(mean loss per predicted token), computed by hubkit's ``perplexity``
+metric from the per-token losses this adapter returns, with a bootstrap interval over blocks. For
+MLM this is the masked-token perplexity of run_mlm (over the fixed evaluation masks of
+:mod:`hubkit.train.lm_blocks`); for CLM the first token of each block, which has no context, is
+not scored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hubkit.train.errors import TrainingError
+from hubkit.train.lm_blocks import (BlockCollator, blocks_dataset, cut_blocks, document_separator, mask_eval_blocks,
+                                    special_wrapping, token_stream)
+from hubkit.train.task import TaskAdapter
+
+OBJECTIVES = ("auto", "mlm", "clm")
+PIPELINE_TAGS = {"mlm": "fill-mask", "clm": "text-generation"}
+# Logits of one eval batch are (batch, block, vocab) floats: keep them under ~128 MB on a CPU.
+MAX_LOGITS = 2 ** 25
+
+
+def infer_objective(config) -> str:
+    """"mlm" for encoder checkpoints (BERT and kin), "clm" for decoders (GPT-2 and kin).
+
+    The checkpoint's saved architecture decides when it names an LM head; otherwise the model
+    type: BERT-like types have a masked-LM class in transformers, GPT-like ones only a causal one.
+    """
+    from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+                                                        MODEL_FOR_MASKED_LM_MAPPING_NAMES)
+
+    architectures = getattr(config, "architectures", None) or []
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures) or getattr(config, "is_decoder", False):
+        return "clm"
+    if any(a.endswith(("ForMaskedLM", "ForPreTraining")) for a in architectures):
+        return "mlm"
+    if config.model_type in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+        return "mlm"
+    if config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        return "clm"
+    raise TrainingError(f"cannot tell whether a {config.model_type} model is an encoder or a decoder; "
+                        "set the objective to mlm or clm")
+
+
+def max_positions(config) -> int | None:
+    for name in ("max_position_embeddings", "n_positions", "max_seq_len"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+class LanguageModelingTask(TaskAdapter):
+    family = "language-modeling"
+    primary_metric = "perplexity"
+    greater_is_better = False
+    # Checkpoints are selected on the validation loss (the log of perplexity, as the Trainer averages it).
+    selection_metric = None
+
+    def __init__(self, spec, features, recipe):
+        super().__init__(spec, features, recipe)
+        self.label_names = []
+        self.text_column = spec.columns["text"]
+        if recipe.objective not in OBJECTIVES:
+            raise TrainingError(f"objective must be mlm, clm or auto, got {recipe.objective!r}")
+        if not 0.0 < recipe.mlm_probability < 1.0:
+            raise TrainingError(f"the masking probability must be between 0 and 1, got {recipe.mlm_probability}")
+        self.objective: str | None = None if recipe.objective == "auto" else recipe.objective
+
+    @property
+    def pipeline_tag(self) -> str:  # type: ignore[override]
+        return PIPELINE_TAGS[self.objective or "mlm"]
+
+    def load_model(self, path: str, **load_kwargs: Any):
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
+
+        config = AutoConfig.from_pretrained(path, **load_kwargs)
+        self.objective = self.objective or infer_objective(config)
+        limit = max_positions(config)
+        if limit is not None and self.recipe.block_size > limit:
+            raise TrainingError(f"block size {self.recipe.block_size} is longer than model {path} accepts "
+                                f"({limit} positions); use --block-size {limit} or less")
+        extra = {}
+        if self.objective == "clm" and hasattr(config, "is_decoder") and infer_objective(config) == "mlm":
+            extra["is_decoder"] = True  # an encoder trained left-to-right needs its causal attention mask
+        auto = AutoModelForMaskedLM if self.objective == "mlm" else AutoModelForCausalLM
+        try:
+            return auto.from_pretrained(path, **load_kwargs, **extra)
+        except ValueError as exc:
+            if "Unrecognized configuration class" not in str(exc):
+                raise
+            other = "clm" if self.objective == "mlm" else "mlm"
+            raise TrainingError(f"model {path} ({config.model_type}) has no {self.objective.upper()} head in "
+                                f"transformers; use objective {other} or another model") from None
+
+    def _check_tokenizer(self, tokenizer) -> None:
+        if self.objective == "mlm" and tokenizer.mask_token_id is None:
+            raise TrainingError("masked language modelling needs a tokenizer with a mask token; this one has "
+                                "none (use objective clm, or a BERT-style tokenizer)")
+
+    def tokenize(self, tokenizer, dataset, training: bool):
+        """Blocks of ``block_size`` tokens over the whole split; MLM validation blocks come pre-masked."""
+        if self.objective is None:
+            self.objective = "mlm" if tokenizer.mask_token_id is not None else "clm"
+        self._check_tokenizer(tokenizer)
+        prefix, suffix = special_wrapping(tokenizer)
+        stream = token_stream(tokenizer, dataset[self.text_column], document_separator(tokenizer, self.objective))
+        blocks = cut_blocks(stream, self.recipe.block_size, prefix, suffix)
+        if not blocks:
+            name = getattr(dataset, "split", None) or ("training" if training else "evaluation")
+            raise TrainingError(f"the {name} split holds no text to train or score on")
+        if training or self.objective == "clm":
+            return blocks_dataset(blocks)
+        masked, labels = mask_eval_blocks(blocks, self.collator(tokenizer))
+        return blocks_dataset(masked, labels)
+
+    def collator(self, tokenizer):
+        self._check_tokenizer(tokenizer)
+        return BlockCollator(tokenizer, self.objective or "mlm", self.recipe.mlm_probability)
+
+    def predict(self, trainer, raw, tokenized) -> dict[str, Any]:
+        return token_losses(trainer.model, tokenized, self.collator(trainer.processing_class),
+                            trainer.args.per_device_eval_batch_size, causal=self.objective == "clm")
+
+    def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
+        from hubkit import metrics
+
+        sequences = [losses for losses in predictions["token_losses"] if losses]
+        if not sequences:
+            raise TrainingError("no token was scored; the evaluation text is too short")
+        result = metrics.compute("perplexity", sequences, ci=n_resamples > 0, n_resamples=max(n_resamples, 1),
+                                 seed=seed)
+        tokens = sum(len(s) for s in sequences)
+        scores: dict[str, Any] = {"perplexity": result["perplexity"],
+                                  "loss": float(sum(sum(s) for s in sequences) / tokens),
+                                  "tokens_scored": tokens, "blocks": len(sequences)}
+        if n_resamples > 0:
+            scores["confidence_intervals"] = {"perplexity": result["confidence_intervals"]["perplexity"]}
+        return scores
+
+
+def token_losses(model, blocks, collator, batch_size: int, causal: bool) -> dict[str, list]:
+    """The loss of every scored token of every block, in block order (eval mode, no gradients).
+
+    Scored tokens are those with a label (MLM: the masked ones); for CLM, token t is predicted
+    from tokens before it, so logits and labels are shifted by one as the model's own loss does.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    device = next(model.parameters()).device
+    vocab = getattr(model.config, "vocab_size", None) or 50_000
+    longest = max(blocks["length"]) if len(blocks) else 1
+    step = max(1, min(batch_size, MAX_LOGITS // (longest * vocab)))
+    columns = [c for c in blocks.column_names if c != "length"]
+    losses: list[list[float]] = []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, len(blocks), step):
+                chunk = blocks[start:start + step]
+                batch = collator([dict(zip(columns, values)) for values in zip(*(chunk[c] for c in columns))])
+                labels = batch.pop("labels").to(device)
+                logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float()
+                if causal:
+                    logits, labels = logits[:, :-1], labels[:, 1:]
+                per_token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                                            ignore_index=-100, reduction="none").view(labels.shape)
+                keep = labels != -100
+                for row in range(labels.shape[0]):
+                    losses.append(per_token[row][keep[row]].cpu().tolist())
+    finally:
+        model.train(was_training)
+    return {"token_losses": losses, "tokens": [len(x) for x in losses],
+            "loss": [float(np.mean(x)) if x else None for x in losses]}

@@ -1,0 +1,244 @@
+"""``hubkit pretrain``: the first step of transfer learning, a language-modelling objective on raw text.
+
+Two starting points: continued (domain-adaptive) pre-training of a checkpoint, which adapts a
+general model to the corpus's vocabulary and style before fine-tuning (Gururangan et al. 2020), or
+a small model from scratch with a tokenizer trained on the corpus. Either way the run goes through
+the same :func:`hubkit.train.runner.train_one_seed` and :class:`LanguageModelingTask` as ``hubkit
+train wikitext2``, and the output folder (model, tokenizer, ``results.json``) is what ``hubkit
+train DATASET --model OUT`` fine-tunes.
+
+Validation perplexity is measured on the held-out end of the corpus before and after training, so
+the gain is on the record. The run is written into a hidden folder next to ``OUT`` and renamed at
+the end: a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from hubkit.train.errors import TrainingError
+
+RESULTS_SCHEMA_VERSION = 1
+DEFAULT_VOCAB_SIZE = 8000
+# A model from scratch needs a higher learning rate and more passes than a checkpoint being adapted.
+DEFAULTS = {"checkpoint": {"learning_rate": 5e-5, "epochs": 1.0}, "scratch": {"learning_rate": 5e-4, "epochs": 3.0}}
+
+
+@dataclasses.dataclass
+class PretrainRequest:
+    corpus: Path
+    output_dir: Path
+    objective: str
+    from_model: str | None = None
+    size: str | None = None
+    tokenizer: str | None = None
+    train_tokenizer: bool = False
+    vocab_size: int | None = None
+    epochs: float | None = None
+    block_size: int = 128
+    batch_size: int = 16
+    learning_rate: float | None = None
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    mlm_probability: float = 0.15
+    max_train_samples: int | None = None
+    seed: int = 42
+    validation_fraction: float = 0.05
+    n_resamples: int = 1000
+    progress: bool = True
+
+    @property
+    def start(self) -> str:
+        return "scratch" if self.size else "checkpoint"
+
+
+def check_request(request: PretrainRequest) -> PretrainRequest:
+    """Refuse contradictory options before any work; fill in the defaults that depend on others."""
+    from hubkit.train.recipes import DEFAULT_MODEL
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise TrainingError("hubkit pretrain runs as one process (one GPU or the CPU); run it without torchrun")
+    if request.objective not in ("mlm", "clm"):
+        raise TrainingError(f"--objective must be mlm or clm, got {request.objective!r}")
+    if request.from_model and request.size:
+        raise TrainingError("pass --from (continue a checkpoint) or --size (a model from scratch), not both")
+    if not request.from_model and not request.size:
+        if request.objective == "clm":
+            raise TrainingError("a causal LM needs --from a checkpoint or --size tiny|small for one from scratch")
+        request = dataclasses.replace(request, from_model=DEFAULT_MODEL)
+    if request.tokenizer and request.train_tokenizer:
+        raise TrainingError("pass --tokenizer or --train-tokenizer, not both")
+    if request.from_model and request.train_tokenizer:
+        raise TrainingError("--train-tokenizer needs --size: a checkpoint's embeddings only fit its own tokenizer")
+    if request.vocab_size is not None and not (request.train_tokenizer or (request.size and not request.tokenizer)):
+        raise TrainingError("--vocab-size applies only to a tokenizer trained on the corpus (--train-tokenizer)")
+    if request.size and not request.tokenizer:
+        request = dataclasses.replace(request, train_tokenizer=True)
+    if not 0.0 < request.validation_fraction <= 0.5:
+        raise TrainingError(f"--validation-fraction must be in (0, 0.5], got {request.validation_fraction}")
+    defaults = DEFAULTS[request.start]
+    return dataclasses.replace(
+        request, epochs=request.epochs if request.epochs is not None else defaults["epochs"],
+        learning_rate=request.learning_rate if request.learning_rate is not None else defaults["learning_rate"])
+
+
+def check_output_dir(output_dir: Path) -> None:
+    if output_dir.exists() and (not output_dir.is_dir() or any(output_dir.iterdir())):
+        raise TrainingError(f"{output_dir} already exists and is not empty; choose another --output-dir")
+
+
+def pretrain(request: PretrainRequest) -> dict[str, Any]:
+    """Run the whole of ``hubkit pretrain``; returns the results written to ``OUT/results.json``."""
+    request = check_request(request)
+    output_dir = Path(request.output_dir)
+    check_output_dir(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.partial-", dir=output_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; OUT should be an ordinary folder
+    try:
+        results = _pretrain_into(request, staging, output_dir)
+        # Checkpoints serve resuming and best-model selection within the run; the model is saved at the top.
+        shutil.rmtree(staging / "checkpoints", ignore_errors=True)
+        (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        check_output_dir(output_dir)
+        if output_dir.exists():
+            output_dir.rmdir()
+        os.replace(staging, output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return results
+
+
+def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) -> dict[str, Any]:
+    import datasets
+
+    from hubkit.datasets.spec import TaskSpec
+    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.fine_tune import _versions, aggregate
+    from hubkit.train.lm import LanguageModelingTask
+    from hubkit.train.recipes import Recipe
+    from hubkit.train.runner import device_summary, train_one_seed
+
+    started = time.perf_counter()
+    corpus = read_corpus(request.corpus)
+    train_docs, validation_docs = split_documents(corpus.documents, request.validation_fraction)
+    if request.max_train_samples is not None:
+        train_docs = train_docs[:request.max_train_samples]
+    with tempfile.TemporaryDirectory(prefix="hubkit-pretrain-init-") as scratch_dir:
+        start = _starting_point(request, train_docs, Path(scratch_dir))
+        recipe = Recipe(model=start["model_path"], block_size=request.block_size, batch_size=request.batch_size,
+                        learning_rate=request.learning_rate, epochs=request.epochs, warmup_ratio=request.warmup_ratio,
+                        weight_decay=request.weight_decay, mlm_probability=request.mlm_probability,
+                        objective=request.objective)
+        features = datasets.Features({"text": datasets.Value("string")})
+        adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features, recipe)
+        train_raw = datasets.Dataset.from_dict({"text": train_docs}, features=features, split="train")
+        validation_raw = datasets.Dataset.from_dict({"text": validation_docs}, features=features, split="validation")
+        at_init = _initial_scores(adapter, start, validation_raw, request)
+        run = train_one_seed(adapter, recipe, start["model_path"], start["load_kwargs"], start["tokenizer"], train_raw,
+                             {"validation": validation_raw}, request.seed, staging, resume=False,
+                             n_resamples=request.n_resamples, progress=request.progress)
+    run.metrics["validation"]["perplexity_at_init"] = at_init["perplexity"]
+    run.metrics["validation"]["loss_at_init"] = at_init["loss"]
+    recorded_recipe = {**recipe.as_dict(), "model": start["model_id"]}
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "task": {"family": adapter.family, "objective": adapter.objective, "pipeline_tag": adapter.pipeline_tag,
+                 "primary_metric": adapter.primary_metric, "labels": []},
+        "corpus": {"path": str(Path(request.corpus).resolve()), "files": corpus.files,
+                   "documents": len(corpus.documents), "characters": corpus.characters,
+                   "train_documents_used": len(train_docs), "validation_documents": len(validation_docs),
+                   "validation_fraction": request.validation_fraction,
+                   "validation_rule": "the last documents holding this fraction of the characters"},
+        "start": request.start,
+        "base_model": ({"id": start["model_id"], "revision": start["revision"]}
+                       if request.start == "checkpoint" else None),
+        "model": {"size": request.size, "parameters": at_init["parameters"], "model_type": at_init["model_type"]},
+        "tokenizer": start["tokenizer_info"],
+        "recipe": recorded_recipe,
+        "seeds": [request.seed],
+        "per_seed": [{"seed": run.seed, "metrics": run.metrics, "train_runtime_s": run.train_runtime_s,
+                      "output_dir": str(output_dir)}],
+        "aggregate": aggregate([run.metrics]),
+        "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
+        "command": sys.argv,
+        "wall_time_s": time.perf_counter() - started,
+    }
+
+
+def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir: Path) -> dict[str, Any]:
+    """Where the model and tokenizer come from: a checkpoint, or built here from the corpus."""
+    from transformers import AutoTokenizer
+
+    from hubkit.train.models import resolve_model
+    from hubkit.train.scratch import ALGORITHMS, build_model, positions_for, save_initial, train_tokenizer
+
+    tokenizer_info: dict[str, Any]
+    if request.tokenizer:
+        resolved_tok = resolve_model(request.tokenizer)
+        tokenizer = AutoTokenizer.from_pretrained(
+            resolved_tok.load_path, **({"revision": resolved_tok.revision} if resolved_tok.revision else {}))
+        tokenizer_info = {"source": resolved_tok.model_id, "revision": resolved_tok.revision,
+                          "vocab_size": len(tokenizer)}
+    elif request.train_tokenizer:
+        vocab_size = request.vocab_size or DEFAULT_VOCAB_SIZE
+        tokenizer = train_tokenizer(train_docs, request.objective, vocab_size, positions_for(request.block_size))
+        tokenizer_info = {"source": "trained on the corpus's training documents",
+                          "algorithm": ALGORITHMS[request.objective], "vocab_size_requested": vocab_size,
+                          "vocab_size": len(tokenizer)}
+    else:
+        tokenizer, tokenizer_info = None, {}
+    if request.size:
+        model = build_model(request.objective, request.size, tokenizer, request.block_size, request.seed)
+        save_initial(model, tokenizer, scratch_dir)
+        return {"model_path": str(scratch_dir), "model_id": f"scratch:{request.size}", "revision": None,
+                "load_kwargs": {}, "tokenizer": tokenizer, "tokenizer_info": tokenizer_info}
+    resolved = resolve_model(request.from_model)
+    load_kwargs = {"revision": resolved.revision} if resolved.revision else {}
+    if tokenizer is None:
+        tokenizer = AutoTokenizer.from_pretrained(resolved.load_path, **load_kwargs)
+        tokenizer_info = {"source": resolved.model_id, "revision": resolved.revision, "vocab_size": len(tokenizer)}
+    return {"model_path": resolved.load_path, "model_id": resolved.model_id, "revision": resolved.revision,
+            "load_kwargs": load_kwargs, "tokenizer": tokenizer, "tokenizer_info": tokenizer_info}
+
+
+def _initial_scores(adapter, start: dict[str, Any], validation_raw, request: PretrainRequest) -> dict[str, Any]:
+    """Validation perplexity of the starting model: the baseline the training has to beat."""
+    import math
+
+    import torch
+
+    from hubkit.train.lm import token_losses
+
+    model = adapter.load_model(start["model_path"], **start["load_kwargs"])
+    if torch.cuda.is_available():
+        model.to("cuda")
+    tokenizer = start["tokenizer"]
+    vocab = model.get_input_embeddings().weight.shape[0]
+    if len(tokenizer) > vocab:
+        raise TrainingError(f"the tokenizer has {len(tokenizer)} tokens but model {start['model_id']} embeds only "
+                            f"{vocab}; use the model's own tokenizer")
+    blocks = adapter.tokenize(tokenizer, validation_raw, training=False)
+    predictions = token_losses(model, blocks, adapter.collator(tokenizer), request.batch_size * 2,
+                               causal=adapter.objective == "clm")
+    if any(not math.isfinite(x) for losses in predictions["token_losses"] for x in losses):
+        raise TrainingError(f"model {start['model_id']} gives NaN or infinite losses before any training; "
+                            "its weights are broken")
+    scores = adapter.score(predictions, n_resamples=0, seed=request.seed)
+    facts = {"parameters": sum(p.numel() for p in model.parameters()), "model_type": model.config.model_type}
+    del model  # the training loop loads its own copy
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return {**scores, **facts}

@@ -1,0 +1,305 @@
+"""Every (variant, size, seed) fine-tuning of a transfer curve, and the record of their scores.
+
+The protocol keeps the variants apart in one thing only, their starting weights:
+
+- one recipe (the dataset's, with the user's overrides) for every run;
+- per seed, one stratified draw of nested subsets (:mod:`~hubkit.transfer_curve.subsets`), shared by
+  every variant; the same seed also seeds the training (head initialisation, batch order, dropout);
+- the full validation split is scored once, after the last epoch. It never picks a checkpoint or
+  stops training early (``hubkit train`` does both on validation): a point selected on the data that
+  scores it would be flattered, and most at the smallest sizes, where the scores vary most.
+
+Runs train in a hidden folder next to OUT through :func:`hubkit.train.runner.train_one_seed`, the
+loop of ``hubkit train``; each run's model is deleted once scored. Only the curve's files are moved
+into OUT, at the end, so a failed run leaves nothing half-written, and OUT may be the folder of a
+model trained with ``hubkit train``, whose card then shows the curve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hubkit.train.errors import TrainingError
+from hubkit.train.recipes import Recipe
+from hubkit.transfer_curve.subsets import digest, stratified_subsets
+from hubkit.transfer_curve.variants import DOMAIN_ADAPTED, PRETRAINED, RANDOM_INIT, FreshWeights, Variant
+
+SCHEMA_VERSION = 1
+# The key under which train_one_seed scores the validation split. Not "validation": under that
+# name the training loop would also select checkpoints and stop early on it.
+SCORED = "heldout"
+# Error bars come from seeds, not from per-run bootstrap intervals; a few resamples satisfy the scorer.
+RUN_RESAMPLES = 100
+OUTPUT_FILES = ("curve.csv", "curve.json", "curve.png", "card_sections/transfer_curve.md",
+                "card_sections/transfer_curve.png")
+
+
+@dataclasses.dataclass
+class CurveRequest:
+    """What ``hubkit transfer-curve`` was asked; ``seeds`` are 0 .. n_seeds-1."""
+
+    dataset: str
+    output_dir: Path
+    recipe: Recipe
+    sizes: tuple[int, ...]
+    n_seeds: int = 3
+    config: str | None = None
+    data_dir: str | None = None
+    pretrain_corpus: Path | None = None
+    pretrain_epochs: float | None = None
+    progress: bool = True
+    on_run: Callable[[dict[str, Any]], None] | None = None
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(range(self.n_seeds))
+
+
+@dataclasses.dataclass
+class Data:
+    """The prepared dataset, its task adapter, and the facts the curve needs about its labels."""
+
+    prepared: Any
+    adapter: Any
+    train: Any
+    validation: Any
+    train_labels: list[int]
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(self.adapter.label_names)
+
+
+def check_request(request: CurveRequest) -> None:
+    """Refuse bad input before anything is loaded or trained."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise TrainingError("hubkit transfer-curve runs as one process (one GPU or the CPU); run it without torchrun")
+    if not request.sizes or any(size < 1 for size in request.sizes):
+        raise TrainingError(f"--sizes must be positive integers, got {list(request.sizes)}")
+    if len(set(request.sizes)) != len(request.sizes):
+        raise TrainingError(f"--sizes must be distinct, got {list(request.sizes)}")
+    if request.n_seeds < 1:
+        raise TrainingError(f"--seeds must be at least 1, got {request.n_seeds}")
+    if request.pretrain_corpus is not None and not Path(request.pretrain_corpus).exists():
+        raise TrainingError(f"pre-training corpus {request.pretrain_corpus} does not exist")
+    out = Path(request.output_dir)
+    if out.exists() and not out.is_dir():
+        raise TrainingError(f"{out} exists and is not a folder")
+    taken = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if taken:
+        raise TrainingError(f"{out} already holds a transfer curve ({taken[0]}); choose another --output")
+
+
+def transfer_curve(request: CurveRequest) -> dict[str, Any]:
+    """Run the whole of ``hubkit transfer-curve``; returns the record written to ``OUT/curve.json``."""
+    from hubkit.transfer_curve.report import write_outputs
+
+    check_request(request)
+    started = time.perf_counter()
+    data = load_data(request)
+    out = Path(request.output_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.transfer-curve-", dir=out.parent))
+    try:
+        record = _run_all(request, data, staging)
+        record["wall_time_s"] = time.perf_counter() - started
+        write_outputs(record, staging)
+        _move_into(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return record
+
+
+def load_data(request: CurveRequest) -> Data:
+    """The dataset's train and validation splits, refused unless they can make a stratified curve."""
+    from hubkit.datasets.prepare import prepare
+    from hubkit.train.task import adapter_for
+
+    prepared = prepare(request.dataset, request.config, request.data_dir)
+    splits = prepared.dataset
+    for split in ("train", "validation"):
+        if split not in splits:
+            raise TrainingError(f"dataset {request.dataset} has no {split} split (splits: {', '.join(splits)})")
+    adapter = adapter_for(prepared.task, prepared.features, request.recipe)
+    label_column = getattr(adapter, "label_column", None)
+    if adapter.family != "text-classification" or label_column is None:
+        raise TrainingError(f"transfer-curve needs a text-classification dataset (subsets are stratified by label); "
+                            f"{request.dataset} is {adapter.family}")
+    train, validation = splits["train"], splits["validation"]
+    if len(validation) == 0 or min(validation[label_column]) < 0:
+        raise TrainingError(f"the validation split of {request.dataset} has no labels to score against")
+    too_big = [size for size in request.sizes if size > len(train)]
+    if too_big:
+        raise TrainingError(f"size {too_big[0]} is larger than the training split ({len(train)} examples)")
+    n_classes = len(adapter.label_names)
+    too_small = [size for size in request.sizes if size < n_classes]
+    if too_small:
+        raise TrainingError(f"size {too_small[0]} is smaller than the number of labels ({n_classes}); "
+                            "a stratified subset needs at least one example per label")
+    return Data(prepared, adapter, train, validation, list(train[label_column]))
+
+
+def _run_all(request: CurveRequest, data: Data, staging: Path) -> dict[str, Any]:
+    from transformers import AutoTokenizer
+
+    from hubkit.train.models import resolve_model
+    from hubkit.train.runner import device_summary
+
+    model = resolve_model(request.recipe.model)
+    load_kwargs = {"revision": model.revision} if model.revision else {}
+    tokenizer = AutoTokenizer.from_pretrained(model.load_path, **load_kwargs)
+    sizes = tuple(sorted(request.sizes))
+    subsets = {seed: stratified_subsets(data.train_labels, len(data.label_names), sizes, seed)
+               for seed in request.seeds}
+    variants = [Variant(PRETRAINED, model.load_path, load_kwargs),
+                Variant(RANDOM_INIT, model.load_path, load_kwargs, fresh_weights=True)]
+    pretrain_record = None
+    if request.pretrain_corpus is not None:
+        adapted = staging / DOMAIN_ADAPTED
+        pretrain_record = domain_adapt(request, model.model_id, adapted)
+        variants.append(Variant(DOMAIN_ADAPTED, str(adapted), {}))
+    runs = []
+    for size in sizes:
+        for seed in request.seeds:
+            train_raw = data.train.select(subsets[seed][size])
+            for variant in variants:
+                run = _one_run(request, data, variant, tokenizer, train_raw, size, seed, staging)
+                runs.append(run)
+                if request.on_run:
+                    request.on_run(run)
+    adapter = data.adapter
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dataset": _dataset_record(request, data),
+        "base_model": {"id": model.model_id, "revision": model.revision},
+        "recipe": request.recipe.as_dict(),
+        "metric": adapter.primary_metric,
+        "greater_is_better": adapter.greater_is_better,
+        "protocol": {"scored_on": "the full validation split, once, after the last epoch",
+                     "checkpoint_selection": "none (the final model of each run)",
+                     "subsets": "stratified by label (Sainte-Laguë apportionment), nested across sizes per seed",
+                     "seeds": "seed i draws the subsets and seeds the training"},
+        "sizes": list(sizes),
+        "seeds": list(request.seeds),
+        "variants": [{"name": v.name, "label": v.label, "weights": _weights_of(v, model.model_id)} for v in variants],
+        "subsets": {str(seed): {str(size): _subset_record(data, rows) for size, rows in by_size.items()}
+                    for seed, by_size in subsets.items()},
+        "runs": runs,
+        "curve": summarise(runs, [v.name for v in variants], sizes, adapter.primary_metric),
+        "comparison": compare(runs, sizes, adapter.primary_metric, adapter.greater_is_better),
+        "pretrain": pretrain_record,
+        "environment": {**device_summary(), "versions": _versions()},
+        "command": sys.argv,
+    }
+
+
+def _one_run(request: CurveRequest, data: Data, variant: Variant, tokenizer, train_raw, size: int, seed: int,
+             staging: Path) -> dict[str, Any]:
+    """Fine-tune one variant on one subset, score it, and delete its model (only the scores are kept)."""
+    from hubkit.train.runner import train_one_seed
+
+    folder = staging / "runs" / variant.name / f"n{size}-seed{seed}"
+    adapter = FreshWeights(data.adapter) if variant.fresh_weights else data.adapter
+    result = train_one_seed(adapter, request.recipe, variant.model_path, variant.load_kwargs, tokenizer, train_raw,
+                            {SCORED: data.validation}, seed, folder, resume=False, n_resamples=RUN_RESAMPLES,
+                            progress=request.progress)
+    shutil.rmtree(folder, ignore_errors=True)
+    scores = {key: value for key, value in result.metrics[SCORED].items() if isinstance(value, (int, float))}
+    train_loss = next((row["train_loss"] for row in reversed(result.log_history) if "train_loss" in row), None)
+    return {"variant": variant.name, "train_examples": size, "seed": seed, "metrics": scores,
+            "train_loss": train_loss, "train_runtime_s": result.train_runtime_s}
+
+
+def domain_adapt(request: CurveRequest, model_id: str, folder: Path) -> dict[str, Any]:
+    """Masked-LM training of the checkpoint on the corpus (``hubkit pretrain``); returns its record."""
+    from hubkit.train.pretrain import PretrainRequest, pretrain
+
+    results = pretrain(PretrainRequest(corpus=Path(request.pretrain_corpus), output_dir=folder, objective="mlm",
+                                       from_model=model_id, epochs=request.pretrain_epochs,
+                                       seed=request.seeds[0], n_resamples=RUN_RESAMPLES, progress=request.progress))
+    validation = results["per_seed"][0]["metrics"]["validation"]
+    return {"corpus": results["corpus"], "recipe": results["recipe"],
+            "validation_perplexity_before": validation.get("perplexity_at_init"),
+            "validation_perplexity_after": validation.get("perplexity"),
+            "train_runtime_s": results["per_seed"][0]["train_runtime_s"]}
+
+
+def summarise(runs: Sequence[dict[str, Any]], variants: Sequence[str], sizes: Sequence[int],
+              metric: str) -> dict[str, list[dict[str, Any]]]:
+    """Per variant and size: mean and sample standard deviation (0 for one seed) over the seeds."""
+    curve: dict[str, list[dict[str, Any]]] = {}
+    for variant in variants:
+        points = []
+        for size in sizes:
+            values = [r["metrics"][metric] for r in runs if r["variant"] == variant and r["train_examples"] == size]
+            points.append({"train_examples": size, "mean": statistics.fmean(values),
+                           "std": statistics.stdev(values) if len(values) > 1 else 0.0, "values": values})
+        curve[variant] = points
+    return curve
+
+
+def compare(runs: Sequence[dict[str, Any]], sizes: Sequence[int], metric: str, greater: bool) -> dict[str, Any]:
+    """The pre-trained curve against random initialisation: the gap at each size, and whether it always wins."""
+    curve = summarise(runs, [PRETRAINED, RANDOM_INIT], sizes, metric)
+    gaps = [{"train_examples": p["train_examples"], "difference": p["mean"] - r["mean"]}
+            for p, r in zip(curve[PRETRAINED], curve[RANDOM_INIT])]
+    wins = all((g["difference"] > 0) if greater else (g["difference"] < 0) for g in gaps)
+    return {"pretrained_minus_random_init": gaps, "pretrained_better_at_every_size": wins}
+
+
+def _dataset_record(request: CurveRequest, data: Data) -> dict[str, Any]:
+    prepared, names = data.prepared, data.label_names
+    validation_labels = Counter(data.validation[data.adapter.label_column])
+    return {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
+            "data_dir": str(Path(request.data_dir).resolve()) if request.data_dir else None,
+            "pretty_name": prepared.card.pretty_name, "split_sizes": prepared.split_sizes,
+            "labels": names,
+            "train_label_counts": {names[k]: v for k, v in sorted(Counter(data.train_labels).items())},
+            "validation_examples": len(data.validation),
+            "validation_label_counts": {names[k]: v for k, v in sorted(validation_labels.items())},
+            "majority_baseline": max(validation_labels.values()) / len(data.validation)}
+
+
+def _subset_record(data: Data, rows: list[int]) -> dict[str, Any]:
+    counts = Counter(data.train_labels[i] for i in rows)
+    return {"digest": digest(rows), "label_counts": {name: counts.get(k, 0) for k, name in enumerate(data.label_names)}}
+
+
+def _weights_of(variant: Variant, model_id: str) -> str:
+    if variant.name == RANDOM_INIT:
+        return f"fresh, from the config of {model_id}"
+    if variant.name == DOMAIN_ADAPTED:
+        return f"{model_id} after masked-LM training on the corpus"
+    return model_id
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    found = {}
+    for package in ("hubkit", "torch", "transformers", "datasets"):
+        try:
+            found[package] = md.version(package)
+        except md.PackageNotFoundError:
+            pass
+    return found
+
+
+def _move_into(staging: Path, out: Path) -> None:
+    """Move the curve's files from the staging folder into OUT, refusing (again) to overwrite any."""
+    taken = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if taken:
+        raise TrainingError(f"{out / taken[0]} appeared while the curve was running; the curve was not written")
+    (out / "card_sections").mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        os.replace(staging / name, out / name)

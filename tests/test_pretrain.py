@@ -1,0 +1,247 @@
+"""``hubkit pretrain``: causal and masked LMs from scratch with trained tokenizers, continued MLM
+from a checkpoint, reproducibility, fine-tuning the result with ``hubkit train``, and bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hubkit.cli import main
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def write_corpus(path: Path, n_docs: int = 80, seed: int = 0) -> Path:
+    """Paragraphs of a made-up language where each word is followed by one of three others:
+    structure a tiny model can learn in a few steps, and enough distinct words for a trained
+    tokenizer to reach a few hundred tokens."""
+    rng = random.Random(seed)
+    words = sorted({"".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 7))) for _ in range(300)})
+    successors = {w: rng.sample(words, 3) for w in words}
+    docs = []
+    for _ in range(n_docs):
+        word, sentence = rng.choice(words), []
+        for _ in range(rng.randint(20, 50)):
+            sentence.append(word)
+            word = rng.choice(successors[word])
+        docs.append(" ".join(sentence) + ".")
+    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return path
+
+
+def pretrain(*args) -> object:
+    return CliRunner().invoke(main, ["pretrain", *map(str, args), "--no-progress", "--bootstrap-resamples", "100"])
+
+
+def train_losses(folder: Path) -> list[float]:
+    rows = [json.loads(line) for line in (folder / "train_log.jsonl").read_text().splitlines()]
+    return [r["loss"] for r in rows if "loss" in r]
+
+
+def validation(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text())["per_seed"][0]["metrics"]["validation"]
+
+
+CLM_ARGS = ["--objective", "clm", "--size", "tiny", "--vocab-size", 400, "--block-size", 32, "--epochs", 2,
+            "--learning-rate", 2e-3]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "corpus.txt")
+
+
+@pytest.fixture(scope="module")
+def clm_run(tmp_path_factory, corpus) -> Path:
+    out = tmp_path_factory.mktemp("clm") / "out"
+    result = pretrain(corpus, *CLM_ARGS, "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_causal_lm_from_scratch_learns_the_corpus(clm_run):
+    from transformers import AutoTokenizer
+
+    results = json.loads((clm_run / "results.json").read_text())
+    assert results["task"] == {"family": "language-modeling", "objective": "clm", "pipeline_tag": "text-generation",
+                               "primary_metric": "perplexity", "labels": []}
+    tokenizer = AutoTokenizer.from_pretrained(clm_run)
+    assert len(tokenizer) == 400 == results["tokenizer"]["vocab_size"]  # the requested vocabulary, reached
+    assert results["tokenizer"]["algorithm"] == "byte-level-bpe"
+    assert tokenizer.decode(tokenizer("two  spaces\nand a line")["input_ids"]) == "two  spaces\nand a line"
+    losses = train_losses(clm_run)
+    assert len(losses) >= 4 and losses[-1] < losses[0] - 0.5
+    scores = validation(clm_run)
+    assert math.isfinite(scores["perplexity"])
+    assert scores["perplexity"] < scores["perplexity_at_init"] / 2
+    assert scores["perplexity"] < 400 / 4  # far better than a uniform guess over the vocabulary
+    assert results["corpus"]["validation_documents"] >= 1 and results["corpus"]["train_documents_used"] > 60
+    assert not list(clm_run.parent.glob(".*partial*")) and not (clm_run / "checkpoints").exists()
+
+
+def test_the_saved_model_reproduces_the_reported_perplexity(clm_run, corpus):
+    import datasets
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from hubkit.datasets.spec import TaskSpec
+    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.lm import LanguageModelingTask, token_losses
+    from hubkit.train.recipes import Recipe
+
+    _, held_out = split_documents(read_corpus(corpus).documents, 0.05)
+    features = datasets.Features({"text": datasets.Value("string")})
+    adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features,
+                                   Recipe(block_size=32, objective="clm"))
+    tokenizer = AutoTokenizer.from_pretrained(clm_run)
+    blocks = adapter.tokenize(tokenizer, datasets.Dataset.from_dict({"text": held_out}, features=features), False)
+    model = AutoModelForCausalLM.from_pretrained(clm_run)
+    scores = adapter.score(token_losses(model, blocks, adapter.collator(tokenizer), 8, causal=True), 0, 0)
+    assert scores["perplexity"] == pytest.approx(validation(clm_run)["perplexity"], rel=1e-4)
+
+
+def test_the_same_seed_gives_the_same_perplexity(tmp_path, clm_run, corpus):
+    again = tmp_path / "again"
+    assert pretrain(corpus, *CLM_ARGS, "--output-dir", again).exit_code == 0
+    assert validation(again)["perplexity"] == validation(clm_run)["perplexity"]
+    assert train_losses(again) == train_losses(clm_run)
+
+
+def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corpus):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, BertForMaskedLM
+
+    out = tmp_path / "mlm"
+    result = pretrain(corpus, "--objective", "mlm", "--size", "tiny", "--train-tokenizer", "--vocab-size", 300,
+                      "--block-size", 32, "--epochs", 2, "--learning-rate", 2e-3, "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    assert "validation perplexity" in result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["task"]["pipeline_tag"] == "fill-mask" and results["tokenizer"]["algorithm"] == "wordpiece"
+    assert len(AutoTokenizer.from_pretrained(out)) == 300
+    scores = validation(out)
+    assert scores["perplexity"] < scores["perplexity_at_init"] and scores["perplexity"] < 300
+    losses = train_losses(out)
+    assert losses[-1] < losses[0]
+
+    sst2 = write_sst2(tmp_path / "sst2")
+    tuned = tmp_path / "tuned"
+    result = CliRunner().invoke(main, ["train", "sst2", "--data-dir", str(sst2), "--model", str(out), "--output-dir",
+                                       str(tuned), "--epochs", "1", "--learning-rate", "1e-3", "--no-progress",
+                                       "--bootstrap-resamples", "50"])
+    assert result.exit_code == 0, result.output
+    accuracy = json.loads((tuned / "results.json").read_text())["per_seed"][0]["metrics"]["validation"]["accuracy"]
+    assert 0.0 <= accuracy <= 1.0
+    # The classifier starts from the pre-trained encoder, not from a fresh one.
+    pretrained = BertForMaskedLM.from_pretrained(out).bert.embeddings.word_embeddings.weight.detach().numpy()
+    classifier = AutoModelForSequenceClassification.from_pretrained(tuned)
+    assert classifier.config.vocab_size == 300
+    fine_tuned = classifier.bert.embeddings.word_embeddings.weight.detach().numpy()
+    cosine = float((pretrained * fine_tuned).sum() / np.linalg.norm(pretrained) / np.linalg.norm(fine_tuned))
+    assert cosine > 0.9
+
+
+def write_sst2(folder: Path, n: int = 96) -> Path:
+    rng = random.Random(1)
+    folder.mkdir()
+    good, bad, filler = ["fine", "great", "warm"], ["dull", "poor", "flat"], ["the", "film", "was", "very", "plot"]
+
+    def rows(count: int) -> str:
+        lines = []
+        for _ in range(count):
+            label = rng.randint(0, 1)
+            lines.append(" ".join(rng.sample(filler, 3) + [rng.choice(good if label else bad)]) + f"\t{label}")
+        return "sentence\tlabel\n" + "\n".join(lines) + "\n"
+
+    (folder / "train.tsv").write_text(rows(n))
+    (folder / "dev.tsv").write_text(rows(24))
+    (folder / "test.tsv").write_text("index\tsentence\n0\tthe film\n")
+    return folder
+
+
+def test_continued_mlm_from_a_checkpoint_lowers_its_perplexity(tmp_path, tiny_bert, corpus):
+    out = tmp_path / "adapted"
+    result = pretrain(corpus, "--objective", "mlm", "--from", tiny_bert, "--block-size", 32, "--epochs", 1,
+                      "--learning-rate", 3e-3, "--max-train-samples", 40, "--output-dir", out)
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["start"] == "checkpoint" and results["base_model"]["id"] == str(tiny_bert.resolve())
+    assert results["corpus"]["train_documents_used"] == 40
+    scores = validation(out)
+    assert scores["perplexity"] < scores["perplexity_at_init"]
+
+
+def test_a_corpus_folder_is_read_in_order_and_split_at_its_end(tmp_path):
+    from hubkit.train.corpus import read_corpus, split_documents
+
+    folder = tmp_path / "texts"
+    (folder / "b").mkdir(parents=True)
+    (folder / "a.txt").write_text("one per line\nsecond line\n")
+    (folder / "b" / "c.txt").write_text("first para\nstill first\n\n\nsecond para\n")
+    (folder / "ignored.md").write_text("not a text file")
+    corpus = read_corpus(folder)
+    assert corpus.documents == ["one per line", "second line", "first para\nstill first", "second para"]
+    train, held = split_documents(corpus.documents, 0.15)
+    assert held == ["second para"] and train == corpus.documents[:3]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--size", "tiny", "--from", "x"], "not both"),
+    (["--size", "tiny", "--vocab-size", 100], "too small"),
+    (["--from", "x", "--train-tokenizer"], "needs --size"),
+    ([], "needs --from"),
+])
+def test_contradictory_options_are_refused_before_any_work(tmp_path, corpus, args, message):
+    out = tmp_path / "out"
+    result = pretrain(corpus, "--objective", "clm", *args, "--output-dir", out)
+    assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_bad_corpora_and_outputs_fail_with_one_line(tmp_path, corpus):
+    out = tmp_path / "out"
+    cases = [(tmp_path / "missing.txt", "does not exist")]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n\n")
+    cases.append((empty, "holds no text"))
+    binary = tmp_path / "latin1.txt"
+    binary.write_bytes("caf\xe9 au lait\nsecond\n".encode("latin-1"))
+    cases.append((binary, "not UTF-8"))
+    for path, message in cases:
+        result = pretrain(path, "--objective", "mlm", "--size", "tiny", "--output-dir", out)
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+    # WordPiece keeps every character of the corpus: 30 tokens cannot hold them.
+    result = pretrain(corpus, "--objective", "mlm", "--size", "tiny", "--vocab-size", 30, "--output-dir", out)
+    assert result.exit_code == 1 and "too small for this corpus" in result.output
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = pretrain(corpus, "--objective", "mlm", "--size", "tiny", "--output-dir", out)
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", "empty.txt", "latin1.txt"])
+
+
+def test_a_diverging_loss_stops_the_run_and_leaves_nothing(tmp_path, corpus, clm_run):
+    out = tmp_path / "out"
+    result = pretrain(corpus, *CLM_ARGS[:-2], "--learning-rate", 1e30, "--max-train-samples", 60,
+                      "--output-dir", out)
+    error = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert result.exit_code == 1 and len(error) == 1, result.output
+    assert "loss became" in error[0] and "nan" in error[0], error
+    assert list(tmp_path.iterdir()) == []
+    # A decoder has no masked-LM head.
+    result = pretrain(corpus, "--objective", "mlm", "--from", clm_run, "--output-dir", out)
+    assert result.exit_code == 1 and "no MLM head" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_checkpoint_is_one_line(tmp_path, corpus, hub):
+    out = tmp_path / "out"
+    result = pretrain(corpus, "--objective", "mlm", "--from", "acme/no-such-model", "--output-dir", out)
+    assert result.exit_code == 1 and "acme/no-such-model" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
