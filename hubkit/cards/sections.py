@@ -171,7 +171,7 @@ def training_data(ctx: CardContext) -> str:
     if label_splits:
         labels = list(dict.fromkeys(k for s in label_splits for k in stats[s]["labels"]))
         heading = "tag" if ctx.task["family"] == "token-classification" else "label"
-        lines += [f"Label distribution (rows used):", "", f"| {heading} | " + " | ".join(label_splits) + " |",
+        lines += ["Label distribution (rows used):", "", f"| {heading} | " + " | ".join(label_splits) + " |",
                   "|---|" + "---:|" * len(label_splits)]
         for label in labels:
             lines.append(f"| {label} | " + " | ".join(f"{stats[s]['labels'].get(label, 0):,}" for s in label_splits)

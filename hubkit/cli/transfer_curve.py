@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from hubkit.transfer_curve.curve import DEFAULT_MIN_STEPS
+
 DEFAULT_SIZES = "32,128,512,2048"
 
 
@@ -35,13 +37,15 @@ def parse_sizes(text: str) -> tuple[int, ...]:
               help="Also fine-tune the model after masked-LM training on this text file or folder of .txt files.")
 @click.option("--pretrain-epochs", type=click.FloatRange(min=0, min_open=True),
               help="Epochs of masked-LM training on the corpus (default: hubkit pretrain's).")
+@click.option("--min-steps", type=click.IntRange(min=0), default=DEFAULT_MIN_STEPS, show_default=True,
+              help="Floor on optimizer steps per run: smaller subsets are cycled through more often per epoch.")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Training epochs (overrides the recipe).")
 @click.option("--batch-size", type=click.IntRange(min=1))
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True))
 @click.option("--max-length", type=click.IntRange(min=8))
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_corpus, pretrain_epochs, epochs,
-        batch_size, learning_rate, max_length, no_progress) -> None:
+def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_corpus, pretrain_epochs, min_steps,
+        epochs, batch_size, learning_rate, max_length, no_progress) -> None:
     """Learning curves of DATASET: the pre-trained model against random initialisation.
 
     For each size, fine-tunes (a) the pre-trained model and (b) the same architecture with fresh
@@ -61,7 +65,7 @@ def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_c
         recipe = recipe_for(dataset, None, overrides)
         request = CurveRequest(dataset=dataset, config=config, data_dir=data_dir, output_dir=output_dir,
                                recipe=recipe, sizes=size_list, n_seeds=n_seeds, pretrain_corpus=pretrain_corpus,
-                               pretrain_epochs=pretrain_epochs, progress=not no_progress, on_run=_echo_run)
+                               pretrain_epochs=pretrain_epochs, min_steps=min_steps, progress=not no_progress, on_run=_echo_run)
         record = transfer_curve(request)
     _print_summary(record, output_dir)
 

@@ -3,7 +3,6 @@ plus the helpers that turn a request into a caller and a visible repo."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -126,14 +125,3 @@ async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
         chunks.append(chunk)
     return b"".join(chunks)
 
-
-@dataclasses.dataclass
-class Route:
-    """The parts of a URL the router found, decoded."""
-
-    repo_type: str | None = None
-    namespace: str | None = None
-    name: str | None = None
-    action: str | None = None
-    revision: str | None = None
-    path: str = ""

@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from hubkit.hub.errors import HubError
-from hubkit.hub.repos import URL_PREFIX, Repo, directories_of
 from hubkit.hub.state import HubState
 
 STYLE = """

@@ -4,8 +4,8 @@ Fine-tunes the pre-trained model and the same architecture from random initialis
 optionally, the model after domain-adaptive pre-training) on growing, stratified training subsets,
 several seeds each, and plots the validation metric against the number of training examples.
 
-Modules: :mod:`~hubkit.transfer_curve.subsets` (which rows), :mod:`~hubkit.transfer_curve.variants`
-(which starting weights), :mod:`~hubkit.transfer_curve.curve` (the runs and their record),
-:mod:`~hubkit.transfer_curve.plot` and :mod:`~hubkit.transfer_curve.report` (the picture, the CSV and
-the card section).
+Modules: :mod:`~hubkit.transfer_curve.subsets` (which rows, how often), :mod:`~hubkit.transfer_curve.variants`
+(which starting weights), :mod:`~hubkit.transfer_curve.curve` (the runs),
+:mod:`~hubkit.transfer_curve.record` (``curve.json``), :mod:`~hubkit.transfer_curve.plot` and
+:mod:`~hubkit.transfer_curve.report` (the picture, the CSV and the card section).
 """

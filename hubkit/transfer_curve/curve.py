@@ -2,7 +2,11 @@
 
 The protocol keeps the variants apart in one thing only, their starting weights:
 
-- one recipe (the dataset's, with the user's overrides) for every run;
+- one recipe (the dataset's, with the user's overrides) for every run, with a floor on the number
+  of optimizer steps: a subset too small for ``min_steps`` steps in the recipe's epochs is cycled
+  through several times per epoch (see :func:`~hubkit.transfer_curve.subsets.repeats_for`). With 3 epochs at batch size 16, 32
+  examples make 6 steps, too few for any model to leave the majority class: the small end of the
+  curve would show under-training, the same for every variant, instead of what transfer buys;
 - per seed, one stratified draw of nested subsets (:mod:`~hubkit.transfer_curve.subsets`), shared by
   every variant; the same seed also seeds the training (head initialisation, batch order, dropout);
 - the full validation split is scored once, after the last epoch. It never picks a checkpoint or
@@ -20,26 +24,24 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import statistics
-import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
 from hubkit.train.recipes import Recipe
-from hubkit.transfer_curve.subsets import digest, stratified_subsets
+from hubkit.transfer_curve.record import build_record
+from hubkit.transfer_curve.subsets import cycled, repeats_for, stratified_subsets
 from hubkit.transfer_curve.variants import DOMAIN_ADAPTED, PRETRAINED, RANDOM_INIT, FreshWeights, Variant
 
-SCHEMA_VERSION = 1
 # The key under which train_one_seed scores the validation split. Not "validation": under that
 # name the training loop would also select checkpoints and stop early on it.
 SCORED = "heldout"
 # Error bars come from seeds, not from per-run bootstrap intervals; a few resamples satisfy the scorer.
 RUN_RESAMPLES = 100
+DEFAULT_MIN_STEPS = 50
 OUTPUT_FILES = ("curve.csv", "curve.json", "curve.png", "card_sections/transfer_curve.md",
                 "card_sections/transfer_curve.png")
 
@@ -57,6 +59,7 @@ class CurveRequest:
     data_dir: str | None = None
     pretrain_corpus: Path | None = None
     pretrain_epochs: float | None = None
+    min_steps: int = DEFAULT_MIN_STEPS
     progress: bool = True
     on_run: Callable[[dict[str, Any]], None] | None = None
 
@@ -88,6 +91,8 @@ def check_request(request: CurveRequest) -> None:
         raise TrainingError(f"--sizes must be positive integers, got {list(request.sizes)}")
     if len(set(request.sizes)) != len(request.sizes):
         raise TrainingError(f"--sizes must be distinct, got {list(request.sizes)}")
+    if request.min_steps < 0:
+        raise TrainingError(f"--min-steps must be 0 or more, got {request.min_steps}")
     if request.n_seeds < 1:
         raise TrainingError(f"--seeds must be at least 1, got {request.n_seeds}")
     if request.pretrain_corpus is not None and not Path(request.pretrain_corpus).exists():
@@ -107,11 +112,12 @@ def transfer_curve(request: CurveRequest) -> dict[str, Any]:
     check_request(request)
     started = time.perf_counter()
     data = load_data(request)
+    base = load_base(request)
     out = Path(request.output_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.transfer-curve-", dir=out.parent))
     try:
-        record = _run_all(request, data, staging)
+        record = _run_all(request, data, base, staging)
         record["wall_time_s"] = time.perf_counter() - started
         write_outputs(record, staging)
         _move_into(staging, out)
@@ -149,15 +155,31 @@ def load_data(request: CurveRequest) -> Data:
     return Data(prepared, adapter, train, validation, list(train[label_column]))
 
 
-def _run_all(request: CurveRequest, data: Data, staging: Path) -> dict[str, Any]:
+@dataclasses.dataclass
+class Base:
+    """The pre-trained model every variant starts from (by id and commit) and its tokenizer."""
+
+    model: Any  # hubkit.train.models.ResolvedModel
+    tokenizer: Any
+
+    @property
+    def load_kwargs(self) -> dict[str, Any]:
+        return {"revision": self.model.revision} if self.model.revision else {}
+
+
+def load_base(request: CurveRequest) -> Base:
+    """Resolve the model (a bad id fails here, before any folder is made) and load its tokenizer."""
     from transformers import AutoTokenizer
 
     from hubkit.train.models import resolve_model
-    from hubkit.train.runner import device_summary
 
-    model = resolve_model(request.recipe.model)
-    load_kwargs = {"revision": model.revision} if model.revision else {}
-    tokenizer = AutoTokenizer.from_pretrained(model.load_path, **load_kwargs)
+    base = Base(resolve_model(request.recipe.model), tokenizer=None)
+    base.tokenizer = AutoTokenizer.from_pretrained(base.model.load_path, **base.load_kwargs)
+    return base
+
+
+def _run_all(request: CurveRequest, data: Data, base: Base, staging: Path) -> dict[str, Any]:
+    model, load_kwargs, tokenizer = base.model, base.load_kwargs, base.tokenizer
     sizes = tuple(sorted(request.sizes))
     subsets = {seed: stratified_subsets(data.train_labels, len(data.label_names), sizes, seed)
                for seed in request.seeds}
@@ -170,37 +192,15 @@ def _run_all(request: CurveRequest, data: Data, staging: Path) -> dict[str, Any]
         variants.append(Variant(DOMAIN_ADAPTED, str(adapted), {}))
     runs = []
     for size in sizes:
+        repeats = repeats_for(size, request.recipe, request.min_steps)
         for seed in request.seeds:
-            train_raw = data.train.select(subsets[seed][size])
+            train_raw = cycled(data.train.select(subsets[seed][size]), repeats)
             for variant in variants:
                 run = _one_run(request, data, variant, tokenizer, train_raw, size, seed, staging)
                 runs.append(run)
                 if request.on_run:
                     request.on_run(run)
-    adapter = data.adapter
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "dataset": _dataset_record(request, data),
-        "base_model": {"id": model.model_id, "revision": model.revision},
-        "recipe": request.recipe.as_dict(),
-        "metric": adapter.primary_metric,
-        "greater_is_better": adapter.greater_is_better,
-        "protocol": {"scored_on": "the full validation split, once, after the last epoch",
-                     "checkpoint_selection": "none (the final model of each run)",
-                     "subsets": "stratified by label (Sainte-Laguë apportionment), nested across sizes per seed",
-                     "seeds": "seed i draws the subsets and seeds the training"},
-        "sizes": list(sizes),
-        "seeds": list(request.seeds),
-        "variants": [{"name": v.name, "label": v.label, "weights": _weights_of(v, model.model_id)} for v in variants],
-        "subsets": {str(seed): {str(size): _subset_record(data, rows) for size, rows in by_size.items()}
-                    for seed, by_size in subsets.items()},
-        "runs": runs,
-        "curve": summarise(runs, [v.name for v in variants], sizes, adapter.primary_metric),
-        "comparison": compare(runs, sizes, adapter.primary_metric, adapter.greater_is_better),
-        "pretrain": pretrain_record,
-        "environment": {**device_summary(), "versions": _versions()},
-        "command": sys.argv,
-    }
+    return build_record(request, data, base, variants, subsets, runs, pretrain_record)
 
 
 def _one_run(request: CurveRequest, data: Data, variant: Variant, tokenizer, train_raw, size: int, seed: int,
@@ -232,67 +232,6 @@ def domain_adapt(request: CurveRequest, model_id: str, folder: Path) -> dict[str
             "validation_perplexity_before": validation.get("perplexity_at_init"),
             "validation_perplexity_after": validation.get("perplexity"),
             "train_runtime_s": results["per_seed"][0]["train_runtime_s"]}
-
-
-def summarise(runs: Sequence[dict[str, Any]], variants: Sequence[str], sizes: Sequence[int],
-              metric: str) -> dict[str, list[dict[str, Any]]]:
-    """Per variant and size: mean and sample standard deviation (0 for one seed) over the seeds."""
-    curve: dict[str, list[dict[str, Any]]] = {}
-    for variant in variants:
-        points = []
-        for size in sizes:
-            values = [r["metrics"][metric] for r in runs if r["variant"] == variant and r["train_examples"] == size]
-            points.append({"train_examples": size, "mean": statistics.fmean(values),
-                           "std": statistics.stdev(values) if len(values) > 1 else 0.0, "values": values})
-        curve[variant] = points
-    return curve
-
-
-def compare(runs: Sequence[dict[str, Any]], sizes: Sequence[int], metric: str, greater: bool) -> dict[str, Any]:
-    """The pre-trained curve against random initialisation: the gap at each size, and whether it always wins."""
-    curve = summarise(runs, [PRETRAINED, RANDOM_INIT], sizes, metric)
-    gaps = [{"train_examples": p["train_examples"], "difference": p["mean"] - r["mean"]}
-            for p, r in zip(curve[PRETRAINED], curve[RANDOM_INIT])]
-    wins = all((g["difference"] > 0) if greater else (g["difference"] < 0) for g in gaps)
-    return {"pretrained_minus_random_init": gaps, "pretrained_better_at_every_size": wins}
-
-
-def _dataset_record(request: CurveRequest, data: Data) -> dict[str, Any]:
-    prepared, names = data.prepared, data.label_names
-    validation_labels = Counter(data.validation[data.adapter.label_column])
-    return {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
-            "data_dir": str(Path(request.data_dir).resolve()) if request.data_dir else None,
-            "pretty_name": prepared.card.pretty_name, "split_sizes": prepared.split_sizes,
-            "labels": names,
-            "train_label_counts": {names[k]: v for k, v in sorted(Counter(data.train_labels).items())},
-            "validation_examples": len(data.validation),
-            "validation_label_counts": {names[k]: v for k, v in sorted(validation_labels.items())},
-            "majority_baseline": max(validation_labels.values()) / len(data.validation)}
-
-
-def _subset_record(data: Data, rows: list[int]) -> dict[str, Any]:
-    counts = Counter(data.train_labels[i] for i in rows)
-    return {"digest": digest(rows), "label_counts": {name: counts.get(k, 0) for k, name in enumerate(data.label_names)}}
-
-
-def _weights_of(variant: Variant, model_id: str) -> str:
-    if variant.name == RANDOM_INIT:
-        return f"fresh, from the config of {model_id}"
-    if variant.name == DOMAIN_ADAPTED:
-        return f"{model_id} after masked-LM training on the corpus"
-    return model_id
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    found = {}
-    for package in ("hubkit", "torch", "transformers", "datasets"):
-        try:
-            found[package] = md.version(package)
-        except md.PackageNotFoundError:
-            pass
-    return found
 
 
 def _move_into(staging: Path, out: Path) -> None:

@@ -46,7 +46,7 @@ def draw_curve(record: dict[str, Any], path: Path) -> Path:
              title=f"{record['dataset']['name']}: {short_model_name(record['base_model']['id'])}, mean ± std over {n_seeds} "
                    f"seed{'s' if n_seeds != 1 else ''}")
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right")
+    axes.legend(loc="best")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", metadata={"Software": None})
     return path

@@ -64,8 +64,9 @@ def card_section(record: dict[str, Any]) -> str:
              f"{n_seeds} seed{'s' if n_seeds != 1 else ''} per size, against the same architecture from random "
              "initialisation" + (" and the model after domain-adaptive masked-LM training"
                                  if DOMAIN_ADAPTED in names else "")
-             + f", all with one recipe (learning rate {recipe['learning_rate']:g}, {recipe['epochs']:g} epochs, "
-               f"batch size {recipe['batch_size']}). Each run is scored once on the full validation split "
+             + f", all with one recipe (learning rate {recipe['learning_rate']:g}, {_epochs(recipe['epochs'])}, "
+               f"batch size {recipe['batch_size']}, at least {record['protocol']['min_steps']} optimizer steps: "
+               "smaller subsets are cycled through more often per epoch). Each run is scored once on the full validation split "
                f"({dataset['validation_examples']} examples) after its last epoch; no checkpoint is selected on it. "
              "Cells are mean ± standard deviation over seeds.", ""]
     header = ["training examples"] + [labels[n] for n in names]
@@ -102,7 +103,7 @@ def reproduce_command(record: dict[str, Any]) -> str:
     parts += ["--model", record["base_model"]["id"], "--sizes", ",".join(map(str, record["sizes"])),
               "--seeds", str(len(record["seeds"])), "--epochs", f"{recipe['epochs']:g}",
               "--learning-rate", f"{recipe['learning_rate']:g}", "--batch-size", str(recipe["batch_size"]),
-              "--max-length", str(recipe["max_length"])]
+              "--max-length", str(recipe["max_length"]), "--min-steps", str(record["protocol"]["min_steps"])]
     if record.get("pretrain"):
         parts += ["--pretrain-corpus", "CORPUS", "--pretrain-epochs", f"{record['pretrain']['recipe']['epochs']:g}"]
     parts += ["--output", "OUT"]
@@ -111,3 +112,7 @@ def reproduce_command(record: dict[str, Any]) -> str:
 
 def _cell(point: dict[str, Any]) -> str:
     return f"{point['mean']:.3f} ± {point['std']:.3f}"
+
+
+def _epochs(epochs: float) -> str:
+    return f"{epochs:g} epoch{'' if epochs == 1 else 's'}"

@@ -10,16 +10,22 @@ Class counts are apportioned one example at a time by the Sainte-Laguë rule (gi
 example to the class with the largest ``share / (count + 0.5)``). It stays within one example of
 exact proportionality, and unlike rounding each class's quota it is *house-monotone*: growing the
 subset never takes an example away from a class (no Alabama paradox), which is what nesting needs.
+
+A subset too small to give a run its minimum number of optimizer steps within the recipe's
+epochs is cycled through several times per epoch (:func:`repeats_for`, :func:`cycled`): more
+passes over the same rows, never more rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from hubkit.train.errors import TrainingError
+from hubkit.train.recipes import Recipe
 
 
 def apportion(class_sizes: Sequence[int], n: int) -> list[int]:
@@ -60,3 +66,25 @@ def stratified_subsets(labels: Sequence[int], n_classes: int, sizes: Sequence[in
 def digest(rows: Sequence[int]) -> str:
     """A short fingerprint of a subset, so two runs can be checked to have trained on the same rows."""
     return hashlib.sha256(",".join(map(str, rows)).encode()).hexdigest()[:16]
+
+
+def repeats_for(size: int, recipe: Recipe, min_steps: int) -> int:
+    """How many times a subset of ``size`` is cycled per epoch so that training takes ``min_steps``."""
+    per_epoch = math.ceil(size / recipe.batch_size)
+    if per_epoch * recipe.epochs >= min_steps:
+        return 1
+    return math.ceil(min_steps * recipe.batch_size / (recipe.epochs * size))
+
+
+def optimizer_steps(size: int, recipe: Recipe, min_steps: int) -> int:
+    """The optimizer steps of one run (the Trainer's count: whole batches per epoch, times epochs)."""
+    return math.ceil(math.ceil(size * repeats_for(size, recipe, min_steps) / recipe.batch_size) * recipe.epochs)
+
+
+def cycled(subset, repeats: int):
+    """The subset ``repeats`` times over (the Trainer shuffles the whole, so copies mix across batches)."""
+    if repeats == 1:
+        return subset
+    from datasets import concatenate_datasets
+
+    return concatenate_datasets([subset] * repeats)
