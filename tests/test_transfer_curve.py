@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from hubkit.cli import main
-from hubkit.transfer_curve.subsets import apportion, stratified_subsets
+from hubkit.train.recipes import Recipe
+from hubkit.transfer_curve.subsets import apportion, optimizer_steps, repeats_for, stratified_subsets
 
 POSITIVE = ["great", "wonderful", "superb", "moving", "funny", "brilliant"]
 NEGATIVE = ["awful", "boring", "dull", "terrible", "clumsy", "tedious"]
@@ -48,9 +49,9 @@ def write_sst2(folder: Path, n_train: int = 300, n_dev: int = 60, seed: int = 0)
 
 
 def curve_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
-    return ["transfer-curve", "sst2", "--data-dir", str(data), "--model", str(model), "--sizes", "16,96",
-            "--seeds", "2", "--epochs", "4", "--learning-rate", "1e-3", "--batch-size", "16", "--output", str(out),
-            "--no-progress", *extra]
+    return ["transfer-curve", "sst2", "--data-dir", str(data), "--model", str(model), "--sizes", "16,128",
+            "--seeds", "2", "--epochs", "4", "--learning-rate", "3e-3", "--batch-size", "16", "--min-steps", "60",
+            "--output", str(out), "--no-progress", *extra]
 
 
 @pytest.fixture
@@ -96,6 +97,18 @@ def test_stratified_subsets_are_nested_stratified_and_seeded():
     assert a[100] != stratified_subsets(labels, 3, [100], seed=1)[100]
 
 
+@pytest.mark.parametrize("epochs, batch_size", [(3.0, 16), (1.0, 16), (2.5, 8)])
+def test_small_subsets_are_cycled_to_the_minimum_steps_and_no_further(epochs, batch_size):
+    recipe = Recipe(epochs=epochs, batch_size=batch_size)
+    for size in (2, 7, 16, 32, 100, 128, 512, 2048):
+        repeats = repeats_for(size, recipe, 50)
+        assert optimizer_steps(size, recipe, 50) >= 50
+        if repeats > 1:  # one repeat fewer would fall short of the minimum
+            assert (repeats - 1) * size / batch_size * epochs < 50
+    assert repeats_for(2048, recipe, 50) == 1 and repeats_for(32, recipe, 0) == 1
+    assert optimizer_steps(32, Recipe(epochs=3, batch_size=16), 0) == 6
+
+
 # --- the command, end to end ---------------------------------------------------------------------
 
 def test_curve_files_structure_determinism_and_card(tmp_path, tiny_bert, one_thread):
@@ -110,24 +123,27 @@ def test_curve_files_structure_determinism_and_card(tmp_path, tiny_bert, one_thr
     assert "hubkit card model" in result.output
 
     record = json.loads((model_out / "curve.json").read_text())
-    assert record["sizes"] == [16, 96] and record["seeds"] == [0, 1] and record["metric"] == "accuracy"
+    assert record["sizes"] == [16, 128] and record["seeds"] == [0, 1] and record["metric"] == "accuracy"
     assert [v["name"] for v in record["variants"]] == ["pretrained", "random-init"]
     assert len(record["runs"]) == 2 * 2 * 2
     assert record["dataset"]["validation_examples"] == 60  # the full validation split
     train_counts = record["dataset"]["train_label_counts"]
     for seed in ("0", "1"):
-        for size in (16, 96):
+        for size in (16, 128):
             expected = apportion([train_counts["negative"], train_counts["positive"]], size)
             assert list(record["subsets"][seed][str(size)]["label_counts"].values()) == expected
-    assert record["subsets"]["0"]["96"]["digest"] != record["subsets"]["1"]["96"]["digest"]
+    assert record["subsets"]["0"]["128"]["digest"] != record["subsets"]["1"]["128"]["digest"]
     for variant, points in record["curve"].items():
         for point in points:
             values = [r["metrics"]["accuracy"] for r in record["runs"]
                       if r["variant"] == variant and r["train_examples"] == point["train_examples"]]
             assert point["values"] == values and point["mean"] == pytest.approx(sum(values) / 2)
+    assert record["protocol"]["repeats"] == {"16": 15, "128": 2}  # 60 steps at 4 epochs of batch 16
+    # The runs learnt the synthetic task (so the scores are of real predictions, not a constant).
+    assert record["curve"]["pretrained"][-1]["mean"] > record["dataset"]["majority_baseline"] + 0.1
     # Random initialisation really starts elsewhere: same rows, same seed, a different training loss.
     by_key = {(r["variant"], r["train_examples"], r["seed"]): r for r in record["runs"]}
-    for size in (16, 96):
+    for size in (16, 128):
         assert by_key[("pretrained", size, 0)]["train_loss"] != by_key[("random-init", size, 0)]["train_loss"]
 
     with open(model_out / "curve.csv", newline="") as handle:
@@ -142,7 +158,7 @@ def test_curve_files_structure_determinism_and_card(tmp_path, tiny_bert, one_thr
             image.verify()
             assert image.format == "PNG" and image.size == (700, 450)
     section = (model_out / "card_sections" / "transfer_curve.md").read_text()
-    assert "](card_sections/transfer_curve.png)" in section and "| 96 |" in section
+    assert "](card_sections/transfer_curve.png)" in section and "| 128 |" in section
 
     carded = invoke(["card", "model", str(model_out)])
     assert carded.exit_code == 0, carded.output
@@ -218,3 +234,11 @@ def test_missing_dataset_files(tmp_path, tiny_bert):
     result = CliRunner().invoke(main, curve_args(tmp_path / "nowhere", tiny_bert, tmp_path / "out"))
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_unknown_model(tmp_path, hub):
+    data = write_sst2(tmp_path / "sst2")
+    result = CliRunner().invoke(main, curve_args(data, Path("acme/no-such-model"), tmp_path / "out"))
+    assert result.exit_code == 1 and "acme/no-such-model" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sst2"]

@@ -92,8 +92,12 @@ def last_checkpoint(folder: Path) -> str | None:
 
 def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_kwargs: dict, tokenizer,
                    train_raw, eval_splits: dict[str, Any], seed: int, output_dir: Path, *, resume: bool,
-                   n_resamples: int = 1000, progress: bool = True) -> SeedRun:
-    """Fine-tune once with ``seed``, save the best model in ``output_dir`` and score every eval split."""
+                   n_resamples: int = 1000, progress: bool = True, save: bool = True) -> SeedRun:
+    """Fine-tune once with ``seed``, save the best model in ``output_dir`` and score every eval split.
+
+    ``save=False`` keeps no checkpoint and no model (for callers that only want the scores, like
+    learning curves); such a run cannot be resumed.
+    """
     import torch
     from transformers import Trainer, TrainingArguments, set_seed
 
@@ -127,9 +131,9 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         length_column_name="length",
         remove_unused_columns=False,
         eval_strategy="epoch" if has_validation else "no",
-        save_strategy="epoch",
+        save_strategy="epoch" if save else "no",
         save_total_limit=2,
-        load_best_model_at_end=has_validation,
+        load_best_model_at_end=has_validation and save,
         metric_for_best_model=selection if has_validation else None,
         greater_is_better=adapter.greater_is_better if selection != "loss" else False,
         logging_strategy="steps",
@@ -176,7 +180,7 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         metrics[name] = adapter.score(predictions, n_resamples=n_resamples, seed=seed)
         if trainer.is_world_process_zero():
             _write_predictions(output_dir / f"predictions_{name}.jsonl", predictions)
-    if trainer.is_world_process_zero():
+    if trainer.is_world_process_zero() and save:
         trainer.save_model(str(output_dir))
         tokenizer.save_pretrained(str(output_dir))
         (output_dir / "training_args.json").write_text(args.to_json_string())

@@ -212,7 +212,7 @@ def _one_run(request: CurveRequest, data: Data, variant: Variant, tokenizer, tra
     adapter = FreshWeights(data.adapter) if variant.fresh_weights else data.adapter
     result = train_one_seed(adapter, request.recipe, variant.model_path, variant.load_kwargs, tokenizer, train_raw,
                             {SCORED: data.validation}, seed, folder, resume=False, n_resamples=RUN_RESAMPLES,
-                            progress=request.progress)
+                            progress=request.progress, save=False)
     shutil.rmtree(folder, ignore_errors=True)
     scores = {key: value for key, value in result.metrics[SCORED].items() if isinstance(value, (int, float))}
     train_loss = next((row["train_loss"] for row in reversed(result.log_history) if "train_loss" in row), None)
