@@ -4,7 +4,7 @@ Chromium is started by the test with the flags for a closed network and driven o
 DevTools Protocol. The protocol's websocket is spoken by the small client below (standard library
 only), so the test needs no extra package. It checks that the table renders in rank order, that a
 click on a column header sorts the rows (read back from the DOM), that the page requests nothing
-but itself, and it saves a screenshot (also copied to /tmp/leaderboard.png for people to look at).
+but itself, and it saves a screenshot (also copied to leaderboard.png in the temp dir, or HUBKIT_SCREENSHOT_DIR, for people to look at).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -27,12 +28,13 @@ import pytest
 
 from test_leaderboard_build import build, published
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT_COPY = Path("/tmp/leaderboard.png")
+CHROMIUM = Path(os.environ.get("HUBKIT_CHROMIUM") or shutil.which("chromium") or "chromium")
+# Where a copy of the screenshot goes for people to look at (kept out of pytest's tmp dirs).
+SCREENSHOT_COPY = Path(os.environ.get("HUBKIT_SCREENSHOT_DIR", tempfile.gettempdir())) / "leaderboard.png"
 CLOSED_NETWORK_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (or set HUBKIT_CHROMIUM) "
                                                              "(apt-get install -y chromium)")
 
 
