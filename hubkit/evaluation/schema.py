@@ -9,12 +9,12 @@ instead of guessing (MTEB's results-format churn broke re-loading: MT#875, MT#18
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from hubkit.evaluation.errors import EvaluationError
+from hubkit.versioned_json import load_checked, version_problem
 
 SCHEMA_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
@@ -41,32 +41,14 @@ def kind_of(results: dict[str, Any]) -> str:
 
 def load_results(path: str | Path) -> dict[str, Any]:
     """A results file, parsed and checked: one clear error if it is missing, broken or too new."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESULTS_FILE
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvaluationError(f"{path}: no such results file") from None
-    except (OSError, ValueError) as error:
-        raise EvaluationError(f"{path}: not a readable JSON results file ({error})") from None
-    problems = check_results(results)
-    if problems:
-        raise EvaluationError(f"{path}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-    return results
+    return load_checked(path, RESULTS_FILE, "results", check_results, EvaluationError)
 
 
 def check_results(results: Any) -> list[str]:
     """Problems with a parsed results file, one line each; empty when it is usable."""
-    if not isinstance(results, dict):
-        return ["a results file must hold a JSON object"]
-    version = results.get("schema_version")
-    if not isinstance(version, int):
-        return ["'schema_version' is missing or not an integer"]
-    if version not in SUPPORTED_VERSIONS:
-        newer = version > max(SUPPORTED_VERSIONS)
-        return [f"schema_version {version} is {'newer than this hubkit reads; upgrade hubkit' if newer else 'unknown'}"
-                f" (this hubkit reads {', '.join(map(str, SUPPORTED_VERSIONS))})"]
+    problem = version_problem(results, "results", SUPPORTED_VERSIONS)
+    if problem:
+        return [problem]
     kind = kind_of(results)
     if kind not in (EVALUATION, TRAINING):
         return [f"unknown results kind {kind!r}; expected {EVALUATION!r} or {TRAINING!r}"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.leaderboard.errors import LeaderboardError
+from hubkit.versioned_json import load_checked, version_problem
 from hubkit.leaderboard.rank import Entry
 
 SCHEMA_VERSION = 1
@@ -66,32 +67,14 @@ def write(doc: dict[str, Any], folder: Path) -> Path:
 
 def load_leaderboard(path: str | Path) -> dict[str, Any]:
     """A ``leaderboard.json`` (or the folder holding one), parsed and checked."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / FILE
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LeaderboardError(f"{path}: no such leaderboard file") from None
-    except (OSError, ValueError) as error:
-        raise LeaderboardError(f"{path}: not a readable JSON leaderboard ({error})") from None
-    problems = check(doc)
-    if problems:
-        raise LeaderboardError(f"{path}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-    return doc
+    return load_checked(path, FILE, "leaderboard", check, LeaderboardError)
 
 
 def check(doc: Any) -> list[str]:
     """Problems with a parsed leaderboard, one line each; empty when it is usable."""
-    if not isinstance(doc, dict):
-        return ["a leaderboard file must hold a JSON object"]
-    version = doc.get("schema_version")
-    if not isinstance(version, int):
-        return ["'schema_version' is missing or not an integer"]
-    if version not in SUPPORTED_VERSIONS:
-        newer = version > max(SUPPORTED_VERSIONS)
-        return [f"schema_version {version} is {'newer than this hubkit reads; upgrade hubkit' if newer else 'unknown'}"
-                f" (this hubkit reads {', '.join(map(str, SUPPORTED_VERSIONS))})"]
+    problem = version_problem(doc, "leaderboard", SUPPORTED_VERSIONS)
+    if problem:
+        return [problem]
     problems = [f"'{key}' is missing or not {kind.__name__}" for key, kind in REQUIRED.items()
                 if not isinstance(doc.get(key), kind)]
     if problems:
