@@ -9,12 +9,14 @@ import click
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
+    from hubkit.cards.errors import CardError
     from hubkit.datasets.errors import DatasetError
+    from hubkit.evaluation.errors import EvaluationError
     from hubkit.hub_client import HubConnectionError
     from hubkit.train.errors import TrainingError
 
-    types: list[type[BaseException]] = [DatasetError, HubConnectionError, TrainingError, ValueError, LookupError,
-                                        OSError]
+    types: list[type[BaseException]] = [CardError, DatasetError, EvaluationError, HubConnectionError, TrainingError,
+                                        ValueError, LookupError, OSError]
     try:
         from huggingface_hub.errors import HfHubHTTPError
 
@@ -32,7 +34,7 @@ def one_line(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Inside, a user-caused error becomes ``Error: <one line>`` and exit status 1."""
+    """Inside, a user-caused error becomes ``Error: <one line>`` and exit status 1; bugs keep their traceback."""
     try:
         yield
     except click.ClickException:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hubkit.cli._failures import one_line_errors
+from hubkit.cli._errors import user_errors
 
 
 @click.group()
@@ -25,7 +25,7 @@ def model(folder, push_to, data_dir, pr) -> None:
     Hand edits outside hubkit's <!-- hubkit:begin/end --> markers and YAML keys hubkit does not
     own are kept. The card is validated offline; nothing is pushed if it is invalid.
     """
-    with one_line_errors():
+    with user_errors():
         if push_to:
             from hubkit.cards.push import push_model_card
             from hubkit.hub_client import connect
@@ -43,7 +43,7 @@ def model(folder, push_to, data_dir, pr) -> None:
 @click.option("--repo-type", type=click.Choice(["model", "dataset"]), default="model", show_default=True)
 def validate(readme, repo_type) -> None:
     """Check a card's metadata offline; the error names the offending key."""
-    with one_line_errors():
+    with user_errors():
         from hubkit.cards.validate import validate_card
 
         validate_card(readme.read_text(encoding="utf-8"), repo_type)

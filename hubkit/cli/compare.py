@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hubkit.cli._failures import one_line_errors
+from hubkit.cli._errors import user_errors
 
 
 @click.command()
@@ -23,7 +23,7 @@ def cli(results_a, results_b, bootstrap_resamples, seed, as_json, output) -> Non
     \b
     hubkit compare eval-a/results.json eval-b/results.json
     """
-    with one_line_errors():
+    with user_errors():
         from hubkit.evaluation.compare import compare, summary_lines
 
         result = compare(results_a, results_b, n_resamples=bootstrap_resamples, seed=seed)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hubkit.cli._failures import one_line_errors
+from hubkit.cli._errors import user_errors
 
 
 @click.command()
@@ -39,7 +39,7 @@ def cli(model, dataset, config, split, data_dir, revision, dataset_revision, out
     hubkit eval alice/sst2-minilm sst2 --data-dir SST-2 --output eval-sst2
     hubkit eval --verify eval-sst2/results.json
     """
-    with one_line_errors():
+    with user_errors():
         if verify_path is not None:
             if model or dataset or push or output:
                 raise click.UsageError("--verify takes only a results file (and --tolerance, --data-dir)")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hubkit.cli._failures import one_line_errors
+from hubkit.cli._errors import user_errors
 
 
 @click.group()
@@ -47,7 +47,7 @@ def build(dataset, config, split, models, search, output, evaluate, verify, tole
     hubkit leaderboard build sst2 --models alice/a,alice/b --evaluate --data-dir SST-2 --output lb \\
         --push-to alice/sst2-leaderboard
     """
-    with one_line_errors():
+    with user_errors():
         from hubkit.hub_client import connect
         from hubkit.leaderboard.build import DEFAULT_TOLERANCE, BuildRequest
         from hubkit.leaderboard.build import build as run_build
