@@ -14,7 +14,7 @@ import datasets
 import pyarrow as pa
 
 from hubkit.datasets.builder import HubkitBuilder
-from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv, require_file,
+from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv,
                                      row_numbers, unlabelled)
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
@@ -57,12 +57,7 @@ class Sst2(HubkitBuilder):
                                         "idx": datasets.Value("int32")}))
 
     def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
-        root = self.source(dl_manager, "glue")
-        files = {datasets.Split.TRAIN: ("train.tsv", True), datasets.Split.VALIDATION: ("dev.tsv", True),
-                 datasets.Split.TEST: ("test.tsv", False)}
-        return [datasets.SplitGenerator(split, gen_kwargs={
-                    "path": require_file(root / name, f"expected {self.LAYOUT}"), "labelled": labelled})
-                for split, (name, labelled) in files.items()]
+        return self.glue_split_generators(dl_manager)
 
     def _generate_tables(self, path: Path, labelled: bool) -> Iterator[tuple[str, pa.Table]]:
         table = read_tsv(path, ["sentence", "label"] if labelled else ["index", "sentence"])

@@ -70,6 +70,19 @@ class HubkitBuilder(datasets.GeneratorBasedBuilder):
             return Path(dl_manager.extract(str(path))) / download.archive_root
         return path
 
+    def glue_split_generators(self, dl_manager: datasets.DownloadManager, role: str = "glue"
+                              ) -> list[datasets.SplitGenerator]:
+        """The GLUE folder layout shared by its tasks: labelled ``train.tsv`` and ``dev.tsv``, and a
+        ``test.tsv`` without labels (GLUE withholds them). Each split gets ``path`` and ``labelled``."""
+        from hubkit.datasets.sources import require_file
+
+        root = self.source(dl_manager, role)
+        files = {datasets.Split.TRAIN: ("train.tsv", True), datasets.Split.VALIDATION: ("dev.tsv", True),
+                 datasets.Split.TEST: ("test.tsv", False)}
+        return [datasets.SplitGenerator(split, gen_kwargs={
+                    "path": require_file(root / name, f"expected {self.LAYOUT}"), "labelled": labelled})
+                for split, (name, labelled) in files.items()]
+
     def _generate_tables(self, **kwargs: Any) -> Iterator[tuple[str, pa.Table]]:
         raise NotImplementedError
 
