@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -141,23 +140,39 @@ def _train_command(data: Path, model: Path, out: Path, *extra: str) -> list[str]
             "--early-stopping-patience", "0", "--bootstrap-resamples", "50", "--no-progress", *extra]
 
 
+# Runs the real CLI in a child that SIGKILLs itself at a fixed optimizer step: a genuine hard
+# interruption (nothing flushed, no clean-up) at the same point on a slow or a fast machine, where
+# killing from outside on a timer raced with how quickly the run finished.
+_KILLED_AT_STEP = """
+import os, signal, sys
+from transformers import trainer_callback
+from hubkit.cli import main
+
+step_end = trainer_callback.CallbackHandler.on_step_end
+
+def on_step_end(self, args, state, control):
+    if state.global_step == int(os.environ["KILL_AT_STEP"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return step_end(self, args, state, control)
+
+trainer_callback.CallbackHandler.on_step_end = on_step_end
+sys.argv = ["hubkit", *sys.argv[1:]]
+main()
+"""
+
+
 def test_interrupted_run_resumed_matches_an_uninterrupted_one(tmp_path, tiny_bert):
     data = write_sst2(tmp_path / "sst2", n_train=128, n_dev=32)
     straight = subprocess.run(_train_command(data, tiny_bert, tmp_path / "straight"), capture_output=True, text=True)
     assert straight.returncode == 0, straight.stderr[-2000:]
 
     out = tmp_path / "interrupted"
-    process = subprocess.Popen(_train_command(data, tiny_bert, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        done = [p for p in (out / "checkpoints").glob("checkpoint-*") if (p / "trainer_state.json").exists()]
-        if done:
-            time.sleep(0.5)
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "training finished before it could be interrupted"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    steps_per_epoch = 128 // 8
+    killed_command = [sys.executable, "-c", _KILLED_AT_STEP, *_train_command(data, tiny_bert, out)[3:]]
+    killed = subprocess.run(killed_command, capture_output=True, text=True,
+                            env={**os.environ, "KILL_AT_STEP": str(steps_per_epoch + steps_per_epoch // 2)})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert (out / "checkpoints" / f"checkpoint-{steps_per_epoch}" / "trainer_state.json").exists()
     assert not (out / "results.json").exists()
 
     refused = subprocess.run(_train_command(data, tiny_bert, out), capture_output=True, text=True)
