@@ -58,9 +58,9 @@ def scripts_dir() -> Path:
     override = os.environ.get(SCRIPTS_ENV)
     if override:
         return Path(override)
-    import hubkit
+    from hubkit.bundled import bundled_folder
 
-    return Path(hubkit.__file__).resolve().parents[1] / "dataset_scripts"
+    return bundled_folder("dataset_scripts")
 
 
 def discover() -> dict[str, BuilderRef]:

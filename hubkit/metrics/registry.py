@@ -32,9 +32,9 @@ def metrics_dir() -> Path:
     override = os.environ.get(METRICS_DIR_ENV)
     if override:
         return Path(override)
-    import hubkit
+    from hubkit.bundled import bundled_folder
 
-    return Path(hubkit.__file__).resolve().parents[1] / "metrics"
+    return bundled_folder("metrics")
 
 
 def _folder_metrics(folder: Path) -> dict[str, Path]:
