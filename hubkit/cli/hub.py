@@ -71,3 +71,19 @@ def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ..
     role = "read" if read_only else "write"
     click.echo(f"created a {role} token for {user}" + (f" (orgs: {', '.join(orgs)})" if orgs else ""), err=True)
     click.echo(new_token)
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--grace", "grace_seconds", type=click.FloatRange(min=0), default=3600, show_default=True,
+              help="Keep unreferenced objects younger than this many seconds (they may belong to a commit "
+                   "in flight).")
+@click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+def gc(data_dir: Path, grace_seconds: float, dry_run: bool) -> None:
+    """Remove stored file contents that no commit or LFS upload refers to (e.g. of deleted repos)."""
+    from hubkit.hub.gc import collect_garbage
+
+    report = collect_garbage(data_dir, grace_seconds=grace_seconds, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {report.removed} unreferenced objects ({report.freed_bytes} bytes); kept "
+               f"{report.referenced} referenced and {report.kept_young} younger than {grace_seconds:g}s")

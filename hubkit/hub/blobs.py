@@ -71,6 +71,7 @@ class PendingBlob:
         final = self._store.path(digest)
         if final.exists():
             self.tmp_path.unlink()
+            os.utime(final)  # re-used now: young again, so ``hubkit hub gc`` keeps it (see hub/gc.py)
         else:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(self.tmp_path, 0o444)
