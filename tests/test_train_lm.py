@@ -205,3 +205,20 @@ def test_hubkit_train_wikitext2_with_a_tiny_bert(tmp_path, tiny_bert, real_data)
     again = adapter.score(token_losses(saved, blocks, collator, 16, causal=False), 0, 0)["perplexity"]
     assert again == pytest.approx(reported["perplexity"], rel=1e-4)
     assert math.isfinite(results["per_seed"][0]["metrics"]["test"]["perplexity"])
+
+    # hubkit eval scores the same blocks, and compare pairs two language models block by block.
+    from hubkit.evaluation.compare import compare
+
+    for name, model in (("trained", out), ("untrained", tiny_bert)):
+        scored = CliRunner().invoke(main, ["eval", str(model), "wikitext2", "--data-dir", str(data), "--output",
+                                           str(tmp_path / name), "--block-size", "64", "--bootstrap-resamples", "200"])
+        assert scored.exit_code == 0, scored.output
+    evaluated = json.loads((tmp_path / "trained" / "results.json").read_text())
+    assert evaluated["metrics"]["perplexity"] == pytest.approx(reported["perplexity"], rel=1e-4)
+    assert evaluated["predictions"]["rows"] == len(blocks)
+    report = compare(tmp_path / "trained" / "results.json", tmp_path / "untrained" / "results.json", n_resamples=500)
+    assert report["unit"] == "token blocks" and report["shared_examples"] == len(blocks)
+    paired = report["paired_bootstrap"]["perplexity"]
+    # (the untrained MLM head is freshly initialised on each load, so B is only near at_init)
+    assert paired["a"] == pytest.approx(reported["perplexity"], rel=1e-4) and paired["b"] > 0.9 * at_init
+    assert paired["difference"] < 0 and paired["high"] < 0 and paired["p_value"] < 0.05

@@ -21,6 +21,9 @@ from hubkit.cli._errors import user_errors
               help="Output folder: results.json, predictions.parquet, README.md, plots/.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=8), help="Truncation length (default: the model's recipe).")
+@click.option("--block-size", type=click.IntRange(min=8),
+              help="Language models: tokens per scored block (default: the model's recipe). Two LM results "
+                   "are comparable only with the same block size and tokenizer.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of inference and of the bootstrap.")
 @click.option("--bootstrap-resamples", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--max-samples", type=click.IntRange(min=1), help="Score only the first N examples.")
@@ -31,8 +34,8 @@ from hubkit.cli._errors import user_errors
               help="Re-run the evaluation recorded in this results.json and compare metric by metric.")
 @click.option("--tolerance", type=float, default=None,
               help="With --verify: largest absolute difference accepted per metric (default 1e-9).")
-def cli(model, dataset, config, split, data_dir, revision, dataset_revision, output, batch_size, max_length, seed,
-        bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance) -> None:
+def cli(model, dataset, config, split, data_dir, revision, dataset_revision, output, batch_size, max_length, block_size,
+        seed, bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance) -> None:
     """Score MODEL (hub id or local folder) on DATASET (hubkit builder or hub dataset repo).
 
     \b
@@ -55,8 +58,8 @@ def cli(model, dataset, config, split, data_dir, revision, dataset_revision, out
 
         results = evaluate(EvalRequest(model=model, dataset=dataset, output_dir=output, config=config, split=split,
                                        data_dir=data_dir, revision=revision, dataset_revision=dataset_revision,
-                                       batch_size=batch_size, max_length=max_length, seed=seed,
-                                       n_resamples=bootstrap_resamples, max_samples=max_samples, dtype=dtype,
+                                       batch_size=batch_size, max_length=max_length, block_size=block_size,
+                                       seed=seed, n_resamples=bootstrap_resamples, max_samples=max_samples, dtype=dtype,
                                        overwrite=overwrite))
         for name, value in results["metrics"].items():
             ci = results["confidence_intervals"].get(name)

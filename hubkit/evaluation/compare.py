@@ -5,7 +5,8 @@ Two evaluation results are paired example by example through the content hash of
 examples in the same order; only examples both scored are used, and their references must agree.
 Each metric gets a paired bootstrap (both systems scored on the same resampled examples; the
 difference A - B, its 95% interval and a two-sided p-value) and, for classification accuracy,
-McNemar's test on the discordant examples (exact binomial when there are fewer than 25). This is
+McNemar's test on the discordant examples (exact binomial when there are fewer than 25). Language
+models are paired by token block and compared on perplexity (lower is better). This is
 the paired analysis lm-evaluation-harness users ask for (LM#3831) instead of an unpaired z-test.
 """
 
@@ -35,7 +36,16 @@ def comparison_metrics(task: dict[str, Any]) -> list[tuple[str, str, dict[str, A
         return [("seqeval", "overall_f1", {})]
     if family == "question-answering":
         return [("squad", "exact_match", {}), ("squad", "f1", {})]
+    if family == "language-modeling":
+        return [("perplexity", "perplexity", {})]
     raise EvaluationError(f"no paired comparison is defined for task family {family!r} yet")
+
+
+def paired_columns(task: dict[str, Any]) -> tuple[str, str | None]:
+    """The predictions column and the references column (None: the metric needs none) to pair."""
+    if task["family"] == "language-modeling":
+        return "token_losses", None
+    return "predictions", "references"
 
 
 def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
@@ -47,18 +57,24 @@ def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, see
         if schema.kind_of(results) != schema.EVALUATION:
             raise EvaluationError(f"{path}: compare needs hubkit eval results (with per-example predictions)")
     _same_task(a, b)
-    table_a, table_b = _predictions(path_a, a), _predictions(path_b, b)
+    prediction_column, reference_column = paired_columns(a["task"])
+    needed = [c for c in (prediction_column, reference_column) if c]
+    table_a, table_b = _predictions(path_a, a, needed), _predictions(path_b, b, needed)
     rows_a, rows_b = _pair(table_a, table_b)
     if not rows_a:
-        raise EvaluationError("the two results share no examples (compare pairs examples by their content hash)")
-    columns_a = {name: table_a.column(name).to_pylist() for name in ("predictions", "references")}
-    columns_b = {name: table_b.column(name).to_pylist() for name in ("predictions", "references")}
-    preds_a = [columns_a["predictions"][i] for i in rows_a]
-    preds_b = [columns_b["predictions"][i] for i in rows_b]
-    refs = [columns_a["references"][i] for i in rows_a]
-    if refs != [columns_b["references"][i] for i in rows_b]:
-        raise EvaluationError("the two results disagree on the references of shared examples; "
-                              "were they scored with different label sets?")
+        raise EvaluationError(_NOTHING_SHARED.get(a["task"]["family"], _NOTHING_SHARED[None]))
+    preds_a = _values(table_a, prediction_column, rows_a)
+    preds_b = _values(table_b, prediction_column, rows_b)
+    refs = None
+    if reference_column:
+        refs = _values(table_a, reference_column, rows_a)
+        if refs != _values(table_b, reference_column, rows_b):
+            raise EvaluationError("the two results disagree on the references of shared examples; "
+                                  "were they scored with different label sets?")
+    else:
+        # A block with no scored token (no mask fell in it) adds nothing to perplexity.
+        scored = [i for i, (x, y) in enumerate(zip(preds_a, preds_b)) if x and y]
+        preds_a, preds_b = [preds_a[i] for i in scored], [preds_b[i] for i in scored]
     tests: dict[str, Any] = {}
     for module, key, options in comparison_metrics(a["task"]):
         outcome = metrics.compare(module, preds_a, preds_b, refs, n_resamples=n_resamples, seed=seed, **options)
@@ -68,6 +84,7 @@ def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, see
     result = {
         "a": _identity(path_a, a), "b": _identity(path_b, b),
         "dataset": {k: a["dataset"].get(k) for k in ("name", "config", "split")},
+        "unit": "token blocks" if reference_column is None else "examples",
         "shared_examples": len(rows_a), "only_a": table_a.num_rows - len(rows_a),
         "only_b": table_b.num_rows - len(rows_b),
         "paired_bootstrap": tests,
@@ -90,7 +107,19 @@ def _same_task(a: dict[str, Any], b: dict[str, Any]) -> None:
         raise EvaluationError("the results use different label sets; predictions are not comparable")
 
 
-def _predictions(path: str | Path, results: dict[str, Any]):
+_NOTHING_SHARED = {
+    None: "the two results share no examples (compare pairs examples by their content hash)",
+    "language-modeling": "the two results share no scored token blocks; language models are paired block by "
+                         "block, so both must use the same tokenizer, block size and text",
+}
+
+
+def _values(table, column: str, rows: list[int]) -> list:
+    values = table.column(column).to_pylist()
+    return [values[i] for i in rows]
+
+
+def _predictions(path: str | Path, results: dict[str, Any], columns: list[str]):
     file = schema.results_dir(path) / results["predictions"].get("file", schema.PREDICTIONS_FILE)
     if not file.is_file():
         raise EvaluationError(f"{file}: the predictions of {path} are missing")
@@ -98,7 +127,7 @@ def _predictions(path: str | Path, results: dict[str, Any]):
     if recorded and provenance.sha256_file(file) != recorded:
         raise EvaluationError(f"{file} does not match the sha256 recorded in {path}; it was changed after the run")
     table = read_predictions(file)
-    missing = {"example_sha256", "predictions", "references"} - set(table.column_names)
+    missing = {"example_sha256", *columns} - set(table.column_names)
     if missing:
         raise EvaluationError(f"{file} lacks columns {sorted(missing)}")
     return table
@@ -138,12 +167,13 @@ def _identity(path: str | Path, results: dict[str, Any]) -> dict[str, Any]:
 def summary_lines(result: dict[str, Any]) -> list[str]:
     """The comparison as a few lines of text for the terminal."""
     lines = [f"A: {result['a']['model']} ({result['a']['results']})", f"B: {result['b']['model']} ({result['b']['results']})",
-             f"{result['shared_examples']} shared examples of {result['dataset']['name']} "
+             f"{result['shared_examples']} shared {result.get('unit', 'examples')} of {result['dataset']['name']} "
              f"{result['dataset']['split']} (only in A: {result['only_a']}, only in B: {result['only_b']})",
-             f"{'metric':<12} {'A':>8} {'B':>8} {'A-B':>8}  {'95% CI':<20} p-value"]
+             f"{'metric':<12} {'A':>10} {'B':>10} {'A-B':>10}  {'95% CI':<22} p-value"]
     for key, test in result["paired_bootstrap"].items():
-        lines.append(f"{key:<12} {test['a']:>8.4f} {test['b']:>8.4f} {test['difference']:>+8.4f}  "
-                     f"[{test['low']:+.4f}, {test['high']:+.4f}]  {test['p_value']:.4g}")
+        interval = f"[{test['low']:+.4g}, {test['high']:+.4g}]"
+        lines.append(f"{key:<12} {test['a']:>10.4g} {test['b']:>10.4g} {test['difference']:>+10.4g}  "
+                     f"{interval:<22} {test['p_value']:.4g}")
     if "mcnemar" in result:
         m = result["mcnemar"]
         lines.append(f"McNemar ({m['test']}): only A right {m['only_a_correct']}, only B right {m['only_b_correct']}, "

@@ -1,7 +1,8 @@
 """Per-example predictions as Parquet, written so that the same predictions give the same bytes.
 
 Rows are in the split's order; ``row`` is the position in the split and ``example_sha256`` the
-hash of the example's content, which is what ``hubkit compare`` pairs two results by. The other
+hash of the example's content, which is what ``hubkit compare`` pairs two results by. Language
+models score token blocks rather than rows: there a row is a block and the hash is the block's. The other
 columns are whatever the task adapter's ``predict`` returned per example (``predictions``,
 ``references``, ``prediction_labels`` for classification), so the file covers every task family.
 A column whose values Arrow cannot type consistently is stored as JSON text. No pandas metadata,

@@ -44,6 +44,7 @@ class EvalRequest:
     dataset_revision: str | None = None
     batch_size: int = 32
     max_length: int | None = None
+    block_size: int | None = None
     seed: int = 42
     n_resamples: int = 1000
     max_samples: int | None = None
@@ -124,7 +125,9 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
     used_metrics = (provenance.loaded_metric_names() - before) | set(
         provenance.METRICS_BY_FAMILY.get(adapter.family, ()))
     hashes = example_hashes(data.rows)
-    table = predictions_table(predictions, hashes)
+    # Adapters whose scored units are not dataset rows (language models score token blocks) name
+    # their own units; ``compare`` pairs two results by these hashes.
+    table = predictions_table(predictions, predictions.pop("example_sha256", None) or hashes)
     metrics, intervals, details = schema.split_scores(scores)
     results = {
         "schema_version": schema.SCHEMA_VERSION,
@@ -186,7 +189,7 @@ def _recipe(request: EvalRequest, data: EvalData, trained: dict[str, Any] | None
     else:
         recipe = recipe_for(data.name) if "/" not in data.name else Recipe()
     return recipe.override({"model": request.model, "max_length": request.max_length,
-                            "batch_size": request.batch_size})
+                            "block_size": request.block_size, "batch_size": request.batch_size})
 
 
 def _predict(adapter, model, data: EvalData, request: EvalRequest):

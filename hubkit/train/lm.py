@@ -14,6 +14,8 @@ not scored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import numpy as np
@@ -128,8 +130,12 @@ class LanguageModelingTask(TaskAdapter):
         return BlockCollator(tokenizer, self.objective or "mlm", self.recipe.mlm_probability)
 
     def predict(self, trainer, raw, tokenized) -> dict[str, Any]:
-        return token_losses(trainer.model, tokenized, self.collator(trainer.processing_class),
-                            trainer.args.per_device_eval_batch_size, causal=self.objective == "clm")
+        """Per-token losses per block. A language model scores blocks, not dataset rows, so the
+        blocks' own content hashes (``example_sha256``) are what two evaluations are paired by."""
+        predictions = token_losses(trainer.model, tokenized, self.collator(trainer.processing_class),
+                                   trainer.args.per_device_eval_batch_size, causal=self.objective == "clm")
+        predictions["example_sha256"] = block_hashes(tokenized)
+        return predictions
 
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         from hubkit import metrics
@@ -146,6 +152,15 @@ class LanguageModelingTask(TaskAdapter):
         if n_resamples > 0:
             scores["confidence_intervals"] = {"perplexity": result["confidence_intervals"]["perplexity"]}
         return scores
+
+
+def block_hashes(blocks) -> list[str]:
+    """A sha256 per block over its token ids and scoring labels (the fixed MLM masks included):
+    equal exactly when two evaluations scored the same tokens, i.e. same text, tokenizer and blocks."""
+    columns = [c for c in ("input_ids", "labels") if c in blocks.column_names]
+    values = zip(*(blocks[c] for c in columns))
+    return [hashlib.sha256(json.dumps(dict(zip(columns, row)), separators=(",", ":")).encode()).hexdigest()
+            for row in values]
 
 
 def token_losses(model, blocks, collator, batch_size: int, causal: bool) -> dict[str, list]:
