@@ -1,4 +1,10 @@
-"""``hubkit train`` unchanged under ``torchrun``: two CPU processes on gloo split each epoch."""
+"""``hubkit train`` unchanged under ``torchrun`` and ``accelerate launch``: two CPU processes on gloo
+split each epoch.
+
+accelerate's own ``--cpu`` mode starts several processes only through mpirun; its ``--multi_gpu``
+mode is the torch.distributed launcher, and on a machine without a GPU hubkit trains on the CPU
+with gloo, so that is the accelerate command this tests (and the one README gives).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +20,21 @@ import pytest
 from test_train_classification import write_sst2
 
 
-def test_two_processes_on_gloo_share_the_epoch(tmp_path, tiny_bert):
-    torchrun = Path(sys.executable).with_name("torchrun")
-    if not torchrun.exists():
-        pytest.skip("torchrun not installed beside this interpreter")
+LAUNCHERS = {
+    "torchrun": ["torchrun", "--standalone", "--nproc_per_node", "2", "--module"],
+    "accelerate": ["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                   "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0", "-m"],
+}
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_two_processes_on_gloo_share_the_epoch(tmp_path, tiny_bert, launcher):
+    program, *launch_args = LAUNCHERS[launcher]
+    executable = Path(sys.executable).with_name(program)
+    assert executable.exists(), f"{program} is installed with hubkit's dependencies"
     data = write_sst2(tmp_path / "sst2", n_train=64, n_dev=16)
     out = tmp_path / "out"
-    command = [str(torchrun), "--standalone", "--nproc_per_node", "2", "--module", "hubkit.cli", "train", "sst2",
+    command = [str(executable), *launch_args, "hubkit.cli", "train", "sst2",
                "--data-dir", str(data), "--model", str(tiny_bert), "--output-dir", str(out), "--epochs", "2",
                "--batch-size", "8", "--bootstrap-resamples", "50", "--no-progress"]
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
