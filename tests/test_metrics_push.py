@@ -32,3 +32,46 @@ def test_push_then_evaluate_load_from_the_hub(hub, name, kwargs):
 def test_push_unknown_metric_is_a_one_line_error(hub):
     result = CliRunner().invoke(main, ["metrics", "push", "nope", "--repo", f"{hub.user}/nope"])
     assert result.exit_code == 1 and "unknown metric 'nope'" in result.output
+
+
+def test_republishing_merges_the_card_and_keeps_notes_made_on_the_space(hub):
+    from huggingface_hub import HfApi, ModelCard
+
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    repo_id = f"{hub.user}/hubkit_accuracy"
+    assert CliRunner().invoke(main, ["metrics", "push", "accuracy", "--repo", repo_id]).exit_code == 0
+    readme = open(api.hf_hub_download(repo_id, "README.md", repo_type="space")).read()
+    assert f'evaluate.load("{repo_id}")' in readme and "<!-- hubkit:begin metric-card -->" in readme
+    note = "\n## Notes from the maintainers\n\nScores match sklearn on our data.\n"
+    api.upload_file(path_or_fileobj=(readme.replace("pinned: false", "pinned: false\nlicense: mit") + note).encode(),
+                    path_in_repo="README.md", repo_id=repo_id, repo_type="space")
+
+    again = CliRunner().invoke(main, ["metrics", "push", "accuracy", "--repo", repo_id])
+    assert again.exit_code == 0, again.output
+    merged = open(api.hf_hub_download(repo_id, "README.md", repo_type="space", force_download=True)).read()
+    assert note.strip() in merged and merged.count("<!-- hubkit:begin metric-card -->") == 1
+    data = ModelCard(merged).data.to_dict()
+    assert data["license"] == "mit" and data["sdk"] == "gradio" and {"evaluate", "metric"} <= set(data["tags"])
+
+
+def test_a_metric_card_missing_what_the_hub_needs_is_refused_before_upload(hub, tmp_path, monkeypatch):
+    from huggingface_hub import HfApi
+
+    source = metrics.locate("accuracy").parent
+    folder = tmp_path / "metrics" / "accuracy"
+    folder.mkdir(parents=True)
+    for file in source.iterdir():
+        if file.suffix in (".py", ".md"):
+            (folder / file.name).write_bytes(file.read_bytes())
+    card = folder / "README.md"
+    monkeypatch.setenv("HUBKIT_METRICS_DIR", str(tmp_path / "metrics"))
+    repo_id = f"{hub.user}/never_published"
+    original = card.read_text()
+    for broken, named in ((original.replace("- metric\n", ""), "README.md: tags"),
+                          (original.replace("colorFrom: blue", "colorFrom: teal"), "colorFrom"),
+                          (original.replace("description:", "summary:"), "README.md: description")):
+        card.write_text(broken)
+        refused = CliRunner().invoke(main, ["metrics", "push", "accuracy", "--repo", repo_id])
+        assert refused.exit_code == 1 and named in refused.output, refused.output
+        assert len(refused.output.strip().splitlines()) == 1
+    assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(repo_id, repo_type="space")

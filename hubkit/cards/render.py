@@ -1,8 +1,9 @@
 """Card text from generated metadata and sections, merged into an existing card and validated.
 
-This is the machinery every hubkit card goes through (model cards here; dataset and metric cards
-can use it the same way): huggingface_hub's ``ModelCardData``/``DatasetCardData`` serialise the
-metadata (so ``model-index`` comes out in the Hub's canonical form), :mod:`hubkit.cards.metadata`
+This is the machinery every hubkit card goes through (model cards, dataset cards, and the metric
+cards published as Spaces): huggingface_hub's ``ModelCardData``, ``DatasetCardData`` and
+``SpaceCardData`` serialise the metadata (so ``model-index`` comes out in the Hub's canonical
+form), :mod:`hubkit.cards.metadata`
 keeps keys hubkit does not own, :mod:`hubkit.cards.markers` keeps hand-written prose, and
 :mod:`hubkit.cards.validate` checks the result offline before anyone uploads it.
 """
@@ -31,13 +32,14 @@ def split_card(text: str | None) -> tuple[dict[str, Any], str]:
 def render_card(repo_type: str, metadata: dict[str, Any], sections: Iterable[tuple[str, str]],
                 existing: str | None = None, order: list[str] | None = None, retired: Iterable[str] = ()) -> str:
     """The full README text; raises :class:`~hubkit.cards.errors.CardError` before returning anything invalid."""
-    from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, ModelCardData
+    from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, ModelCardData, SpaceCard, SpaceCardData
 
     old_metadata, old_body = split_card(existing)
     merged = merge_metadata(old_metadata, metadata)
     validate_metadata(merged, repo_type)
     body = markers.merge(old_body, list(sections), order=order, retired=retired)
-    data_class, card_class = (ModelCardData, ModelCard) if repo_type == "model" else (DatasetCardData, DatasetCard)
+    data_class, card_class = {"model": (ModelCardData, ModelCard), "dataset": (DatasetCardData, DatasetCard),
+                              "space": (SpaceCardData, SpaceCard)}[repo_type]
     data = data_class(**merged)
     card = card_class(f"---\n{data.to_yaml(original_order=list(merged))}\n---\n\n{body}")
     text = str(card)

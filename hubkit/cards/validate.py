@@ -58,7 +58,7 @@ def validate_card(text: str, repo_type: str = "model") -> dict[str, Any]:
 
 
 def validate_metadata(data: dict[str, Any], repo_type: str = "model") -> None:
-    checks = COMMON_CHECKS | (MODEL_CHECKS if repo_type == "model" else DATASET_CHECKS)
+    checks = COMMON_CHECKS | {"model": MODEL_CHECKS, "dataset": DATASET_CHECKS, "space": SPACE_CHECKS}[repo_type]
     for key, value in data.items():
         if not isinstance(key, str):
             raise CardValidationError(str(key), "metadata keys must be strings")
@@ -218,6 +218,24 @@ DATASET_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "language_creators": _strings,
     "configs": lambda k, v: _list_of(k, v, lambda kk, vv: _mapping(kk, vv, {"config_name": _string}, {})),
     "dataset_info": lambda k, v: _mapping_or_list(k, v),
+}
+
+
+def _one_of(allowed: frozenset[str]) -> Callable[[str, Any], None]:
+    def check(key: str, value: Any) -> None:
+        _string(key, value)
+        if value not in allowed:
+            raise CardValidationError(key, f"{value!r} is not one of {', '.join(sorted(allowed))}")
+    return check
+
+
+# The Spaces configuration reference (huggingface.co/docs/hub/spaces-config-reference).
+SPACE_CHECKS: dict[str, Callable[[str, Any], None]] = {
+    "title": _string, "emoji": _string, "app_file": _string, "short_description": _string, "pinned": _bool,
+    "sdk": _one_of(frozenset({"gradio", "streamlit", "docker", "static"})),
+    "colorFrom": _one_of(frozenset({"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"})),
+    "colorTo": _one_of(frozenset({"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"})),
+    "models": _repo_ids, "datasets": _repo_ids,
 }
 
 

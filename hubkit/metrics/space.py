@@ -2,7 +2,8 @@
 
 evaluate fetches ``spaces/<ns>/<name>/resolve/main/<name>.py``, then each sibling module the
 script imports relatively (``from ._helper import x`` -> ``_helper.py``). So the Space holds the
-script under the repo's name, those helpers, the metric card as ``README.md``, and a Gradio
+script under the repo's name, those helpers, the metric card as ``README.md`` (see
+:mod:`hubkit.metrics.card`), and a Gradio
 ``app.py`` + ``requirements.txt`` so that the Space also runs as a demo on huggingface.co.
 Everything goes up in one commit.
 """
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hubkit.metrics.card import space_readme
 from hubkit.metrics.registry import locate
 
 # The same rule evaluate uses (loading.get_imports) to find the files it will download.
@@ -37,8 +39,11 @@ def helper_modules(script: Path) -> list[str]:
     return names
 
 
-def space_files(name: str, repo_id: str) -> dict[str, bytes]:
-    """Every file of the Space for metric ``name`` published as ``repo_id``, by path in the repo."""
+def space_files(name: str, repo_id: str, existing_readme: str | None = None) -> dict[str, bytes]:
+    """Every file of the Space for metric ``name`` published as ``repo_id``, by path in the repo.
+
+    ``existing_readme`` is the README the Space already has, which the metric card is merged into.
+    """
     if not _REPO_ID.match(repo_id):
         raise ValueError(f"repo id must look like 'namespace/name', got {repo_id!r}")
     script = locate(name)
@@ -59,7 +64,7 @@ def space_files(name: str, repo_id: str) -> dict[str, bytes]:
     card = script.parent / "README.md"
     if not card.is_file():
         raise FileNotFoundError(f"metric {name!r} has no card: {card} is missing")
-    files["README.md"] = card.read_bytes()
+    files["README.md"] = space_readme(card, repo_id, existing_readme).encode()
     files["app.py"] = APP_TEMPLATE.format(repo_id=repo_id).encode()
     extra = script.parent / "requirements.txt"
     requirements = BASE_REQUIREMENTS + (extra.read_text().split() if extra.is_file() else [])
@@ -74,7 +79,9 @@ def push_metric(name: str, repo_id: str, api: Any, private: bool = False) -> str
     """
     from huggingface_hub import CommitOperationAdd
 
-    files = space_files(name, repo_id)
+    from hubkit.cards.push import existing_readme
+
+    files = space_files(name, repo_id, existing_readme(api, repo_id, repo_type="space"))
     url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
     api.create_commit(repo_id, repo_type="space", commit_message=f"Upload metric {name} with hubkit",
                       operations=[CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
