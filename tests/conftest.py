@@ -71,6 +71,15 @@ def _remove_session_dir():
 
 
 @pytest.fixture
+def own_hub(tmp_path):
+    """A hub server of the test's own (user carol) that the test may kill, restart or sweep."""
+    process = HubProcess(tmp_path / "hub").start()
+    token = create_token(process.data_dir, "carol")
+    yield process, token
+    process.stop()
+
+
+@pytest.fixture
 def real_data() -> Path:
     """``../shared/data`` (through ``HUBKIT_REAL_DATA``); tests that need it skip where it is absent."""
     path = Path(os.environ.get("HUBKIT_REAL_DATA", Path(__file__).parents[1].parent / "shared" / "data"))

@@ -14,15 +14,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
 
-from hubserver import HubProcess, create_token, request
-
-
-@pytest.fixture
-def own_hub(tmp_path):
-    process = HubProcess(tmp_path / "hub").start()
-    token = create_token(process.data_dir, "carol")
-    yield process, token
-    process.stop()
+from hubserver import HubProcess, request
 
 
 def test_restart_serves_everything_byte_identically(own_hub, tmp_path):

@@ -8,18 +8,7 @@ import subprocess
 import sys
 import time
 
-import pytest
 from huggingface_hub import HfApi, hf_hub_download
-
-from hubserver import HubProcess, create_token
-
-
-@pytest.fixture
-def own_hub(tmp_path):
-    process = HubProcess(tmp_path / "hub").start()
-    token = create_token(process.data_dir, "dora")
-    yield process, token
-    process.stop()
 
 
 def _gc(data_dir, *args: str) -> subprocess.CompletedProcess:
@@ -36,13 +25,13 @@ def test_gc_removes_only_what_no_revision_needs(own_hub, tmp_path):
     process, token = own_hub
     api = HfApi(endpoint=process.endpoint, token=token)
     old, new, doomed, lfs = b"old weights", b"new weights", b"of a deleted repo", os.urandom(300_000)
-    api.create_repo("dora/kept")
-    first = api.upload_file(path_or_fileobj=old, path_in_repo="w.txt", repo_id="dora/kept").oid
-    api.upload_file(path_or_fileobj=new, path_in_repo="w.txt", repo_id="dora/kept")
-    api.create_repo("dora/gone")
-    api.upload_file(path_or_fileobj=doomed, path_in_repo="x.txt", repo_id="dora/gone")
-    api.upload_file(path_or_fileobj=lfs, path_in_repo="big.bin", repo_id="dora/gone")
-    api.delete_repo("dora/gone")
+    api.create_repo("carol/kept")
+    first = api.upload_file(path_or_fileobj=old, path_in_repo="w.txt", repo_id="carol/kept").oid
+    api.upload_file(path_or_fileobj=new, path_in_repo="w.txt", repo_id="carol/kept")
+    api.create_repo("carol/gone")
+    api.upload_file(path_or_fileobj=doomed, path_in_repo="x.txt", repo_id="carol/gone")
+    api.upload_file(path_or_fileobj=lfs, path_in_repo="big.bin", repo_id="carol/gone")
+    api.delete_repo("carol/gone")
     data = process.data_dir
     assert _object(data, doomed).exists() and _object(data, lfs).exists()
 
@@ -60,7 +49,7 @@ def test_gc_removes_only_what_no_revision_needs(own_hub, tmp_path):
     assert swept.returncode == 0 and f"removed 2 unreferenced objects ({len(doomed) + len(lfs)} bytes)" in swept.stdout
     assert not _object(data, doomed).exists() and not _object(data, lfs).exists()
     for revision, content in ((first, old), ("main", new)):
-        path = hf_hub_download("dora/kept", "w.txt", revision=revision, endpoint=process.endpoint, token=token,
+        path = hf_hub_download("carol/kept", "w.txt", revision=revision, endpoint=process.endpoint, token=token,
                                cache_dir=tmp_path / f"cache-{revision}")
         assert open(path, "rb").read() == content
 
@@ -69,13 +58,13 @@ def test_reusing_an_old_orphan_makes_it_young_again(own_hub):
     process, token = own_hub
     api = HfApi(endpoint=process.endpoint, token=token)
     content = b"shared by two repos"
-    api.create_repo("dora/first")
-    api.upload_file(path_or_fileobj=content, path_in_repo="a.txt", repo_id="dora/first")
-    api.delete_repo("dora/first")
+    api.create_repo("carol/first")
+    api.upload_file(path_or_fileobj=content, path_in_repo="a.txt", repo_id="carol/first")
+    api.delete_repo("carol/first")
     past = time.time() - 7200
     os.utime(_object(process.data_dir, content), (past, past))
-    api.create_repo("dora/second")
-    api.upload_file(path_or_fileobj=content, path_in_repo="a.txt", repo_id="dora/second")
+    api.create_repo("carol/second")
+    api.upload_file(path_or_fileobj=content, path_in_repo="a.txt", repo_id="carol/second")
     assert _object(process.data_dir, content).stat().st_mtime > past + 3600
     assert "removed 0 " in _gc(process.data_dir).stdout
     assert _object(process.data_dir, content).exists()
