@@ -70,6 +70,11 @@ def test_reusing_an_old_orphan_makes_it_young_again(own_hub):
     assert _object(process.data_dir, content).exists()
 
 
-def test_gc_of_a_missing_data_dir_is_one_clear_line(tmp_path):
+def test_gc_of_a_missing_or_foreign_folder_is_one_clear_line_and_touches_nothing(tmp_path):
     result = _gc(tmp_path / "nowhere")
     assert result.returncode != 0 and "nowhere" in result.stderr
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    refused = _gc(foreign)
+    assert refused.returncode == 1 and "is not a hub data dir" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and list(foreign.iterdir()) == []

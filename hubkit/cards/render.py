@@ -3,9 +3,9 @@
 This is the machinery every hubkit card goes through (model cards, dataset cards, and the metric
 cards published as Spaces): huggingface_hub's ``ModelCardData``, ``DatasetCardData`` and
 ``SpaceCardData`` serialise the metadata (so ``model-index`` comes out in the Hub's canonical
-form), :mod:`hubkit.cards.metadata`
-keeps keys hubkit does not own, :mod:`hubkit.cards.markers` keeps hand-written prose, and
-:mod:`hubkit.cards.validate` checks the result offline before anyone uploads it.
+form), :mod:`hubkit.cards.metadata` keeps keys hubkit does not own, :mod:`hubkit.cards.markers`
+keeps hand-written prose, and :mod:`hubkit.cards.validate` checks the result offline before anyone
+uploads it.
 """
 
 from __future__ import annotations

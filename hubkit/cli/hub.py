@@ -81,9 +81,11 @@ def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ..
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
 def gc(data_dir: Path, grace_seconds: float, dry_run: bool) -> None:
     """Remove stored file contents that no commit or LFS upload refers to (e.g. of deleted repos)."""
+    from hubkit.cli._errors import user_errors
     from hubkit.hub.gc import collect_garbage
 
-    report = collect_garbage(data_dir, grace_seconds=grace_seconds, dry_run=dry_run)
+    with user_errors():
+        report = collect_garbage(data_dir, grace_seconds=grace_seconds, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {report.removed} unreferenced objects ({report.freed_bytes} bytes); kept "
                f"{report.referenced} referenced and {report.kept_young} younger than {grace_seconds:g}s")

@@ -79,10 +79,13 @@ CREATE TABLE IF NOT EXISTS lfs_objects (
 """
 
 
+DATABASE_FILE = "hub.sqlite3"
+
+
 def connect(data_dir: Path) -> sqlite3.Connection:
     """Open (and create if needed) the metadata database of ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(data_dir / "hub.sqlite3", isolation_level=None, check_same_thread=False,
+    conn = sqlite3.connect(data_dir / DATABASE_FILE, isolation_level=None, check_same_thread=False,
                            timeout=30)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")

@@ -1,7 +1,7 @@
 """Reclaiming disk: remove stored objects that no commit and no LFS upload refers to any more.
 
-Deleting a repo, or squashing history away, leaves its file contents under ``objects/`` because
-objects are shared by content across repos and revisions. ``hubkit hub gc`` walks every commit's
+Deleting a repo leaves its file contents under ``objects/``, because objects are shared by
+content across repos and revisions. ``hubkit hub gc`` walks every commit's
 tree and the table of received LFS uploads, and removes the objects nobody refers to.
 
 Objects younger than a grace period are always kept: a commit writes its small files before the
@@ -49,6 +49,8 @@ def collect_garbage(data_dir: Path, *, grace_seconds: float = DEFAULT_GRACE_SECO
     """Remove unreferenced objects older than ``grace_seconds`` from ``data_dir``'s object store."""
     if grace_seconds < 0:
         raise ValueError(f"the grace period must be zero or more seconds, got {grace_seconds}")
+    if not (Path(data_dir) / db.DATABASE_FILE).is_file():
+        raise ValueError(f"{data_dir} is not a hub data dir (it has no {db.DATABASE_FILE}); nothing was removed")
     store = BlobStore(Path(data_dir))
     with db.open_database(Path(data_dir)) as conn, db.transaction(conn):
         referenced = referenced_objects(conn)
