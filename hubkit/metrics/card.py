@@ -4,9 +4,9 @@
 metric or comparison, description; prose: inputs, outputs, examples, limitations, citation).
 Publishing puts it through :func:`hubkit.cards.render.render_card` like every other hubkit card:
 the metadata is checked offline against the Spaces configuration (``sdk``, colours, ...) before
-anything is uploaded, the prose sits in a hubkit-marked section beside a "load it from the Hub" section with
-the Space's own id, and re-publishing merges into the README the Space already has, so notes
-someone added on the Space and YAML keys hubkit does not own survive.
+anything is uploaded; the prose sits in a hubkit-marked section beside a "load it from the Hub"
+section with the Space's own id; and re-publishing merges into the README the Space already has,
+so notes someone added on the Space and YAML keys hubkit does not own survive.
 """
 
 from __future__ import annotations
