@@ -36,8 +36,10 @@ def create_token(data_dir: Path, user: str, *, read_only: bool = False, orgs: tu
 class HubProcess:
     """One server process over ``data_dir`` on ``port``; can be stopped, killed and restarted."""
 
-    def __init__(self, data_dir: Path, port: int | None = None):
+    def __init__(self, data_dir: Path, port: int | None = None, source: Path | None = None):
+        """``source``: serve the hubkit of another checkout (benches compare a change with its base)."""
         self.data_dir = Path(data_dir)
+        self.source = Path(source) if source else None
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -46,9 +48,13 @@ class HubProcess:
     def start(self, timeout: float = 60) -> "HubProcess":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
+        env = dict(os.environ)
+        if self.source:
+            env["PYTHONPATH"] = os.pathsep.join([str(self.source), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hubkit.cli", "hub", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), "--quiet"], stdout=log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), "--quiet"], stdout=log, stderr=subprocess.STDOUT, env=env,
+            cwd=self.source)  # ``python -m`` puts the working directory first on sys.path
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -98,3 +104,10 @@ def request(endpoint: str, method: str, path: str, *, body: bytes | str | dict |
     data = response.read()
     conn.close()
     return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+
+
+def unique_name(prefix: str) -> str:
+    """A repo name no other test uses."""
+    import uuid
+
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"

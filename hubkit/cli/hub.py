@@ -20,21 +20,17 @@ def cli() -> None:
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(data_dir: Path, host: str, port: int, quiet: bool) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
-    import socket
-
     import uvicorn
 
     from hubkit.hub.app import create_app
+    from hubkit.hub.serving import ListenError, endpoint_of, listening_socket, server_config
 
     app = create_app(data_dir)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    port = sock.getsockname()[1]
-    endpoint = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        sock = listening_socket(host, port)
+    except ListenError as exc:
+        raise click.ClickException(str(exc)) from None
+    endpoint = endpoint_of(sock, host)
     click.echo(f"hubkit hub serving {data_dir} at {endpoint}", err=True)
     click.echo("Point the Hugging Face clients at it (set before importing them):", err=True)
     click.echo(f"export HF_ENDPOINT={endpoint}")
@@ -42,10 +38,7 @@ def serve(data_dir: Path, host: str, port: int, quiet: bool) -> None:
     click.echo("export HF_TOKEN=<token from: hubkit hub token create USER --data-dir DIR>")
     click.echo("export HF_HUB_DISABLE_TELEMETRY=1 HF_UPDATE_DOWNLOAD_COUNTS=false DISABLE_SAFETENSORS_CONVERSION=1",
                nl=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=not quiet, timeout_keep_alive=30,
-                            h11_max_incomplete_event_size=64 * 1024)
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    uvicorn.Server(server_config(app, access_log=not quiet)).run(sockets=[sock])
 
 
 @cli.group()
