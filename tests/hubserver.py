@@ -39,6 +39,9 @@ class HubProcess:
     def __init__(self, data_dir: Path, port: int | None = None, source: Path | None = None):
         """``source``: serve the hubkit of another checkout (benches compare a change with its base)."""
         self.data_dir = Path(data_dir)
+        # HUBKIT_TEST_SERVER_SOURCE: run the tests against the server of another checkout, to show
+        # that a new test fails on the code before its change.
+        source = source or os.environ.get("HUBKIT_TEST_SERVER_SOURCE")
         self.source = Path(source) if source else None
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"

@@ -78,15 +78,15 @@ def test_upload_folder_lfs_and_regular_then_download_every_way(api, hub, tmp_pat
     assert info.card_data["license"] == "mit"
 
     api.create_tag(repo_id, tag="v1.0")
-    api.create_branch(repo_id, branch="dev/feature x")
+    api.create_branch(repo_id, branch="dev/feature+\xe9")
     api.upload_file(path_or_fileobj=b'{"hidden_size": 16}', path_in_repo="config.json", repo_id=repo_id,
-                    revision="dev/feature x")
+                    revision="dev/feature+\xe9")
     api.upload_file(path_or_fileobj=b'{"hidden_size": 32}', path_in_repo="config.json", repo_id=repo_id)
 
     assert Path(hf_hub_download(repo_id, "config.json")).read_bytes() == b'{"hidden_size": 32}'
     assert Path(hf_hub_download(repo_id, "config.json", revision="v1.0")).read_bytes() == files["config.json"]
     assert Path(hf_hub_download(repo_id, "config.json", revision=first.oid)).read_bytes() == files["config.json"]
-    assert Path(hf_hub_download(repo_id, "config.json", revision="dev/feature x")).read_bytes() == b'{"hidden_size": 16}'
+    assert Path(hf_hub_download(repo_id, "config.json", revision="dev/feature+\xe9")).read_bytes() == b'{"hidden_size": 16}'
     accented = "notes/a b/\xe9 x.txt"
     assert Path(hf_hub_download(repo_id, accented, revision="v1.0")).read_bytes() == files[accented]
 
@@ -98,7 +98,7 @@ def test_upload_folder_lfs_and_regular_then_download_every_way(api, hub, tmp_pat
     assert (local / "model.safetensors").read_bytes() == files["model.safetensors"]
 
     refs = api.list_repo_refs(repo_id)
-    assert {b.name for b in refs.branches} == {"main", "dev/feature x"}
+    assert {b.name for b in refs.branches} == {"main", "dev/feature+\xe9"}
     assert [t.name for t in refs.tags] == ["v1.0"] and refs.tags[0].target_commit == first.oid
     titles = [c.title for c in api.list_repo_commits(repo_id)]
     assert titles[1:] == ["v1", "initial commit"] and len(titles) == 3

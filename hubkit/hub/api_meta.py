@@ -10,9 +10,11 @@ from starlette.responses import JSONResponse, Response
 from hubkit.hub import auth
 from hubkit.hub.api_read import base_url
 from hubkit.hub.auth import Principal
+from hubkit.hub.bodies import field
 from hubkit.hub.errors import HubError, bad_request
 from hubkit.hub.repos import REPO_TYPES, URL_PREFIX
-from hubkit.hub.state import HubState, parse_front_matter, read_json
+from hubkit.hub.cardyaml import InvalidYaml, parse_front_matter
+from hubkit.hub.state import HubState, read_json
 
 REPO_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -30,11 +32,11 @@ async def get_whoami(hub: HubState, principal: Principal | None) -> Response:
 
 
 def _repo_target(body: dict, principal: Principal | None, *, name_key: str = "name") -> tuple[str, str, str]:
-    repo_type = body.get("type") or "model"
+    repo_type = field(body, "type", "string") or "model"
     if repo_type not in REPO_TYPES:
         raise bad_request("InvalidRepoType", f"Unknown repo type {repo_type!r}: use model, dataset or space.")
-    name = body.get(name_key)
-    namespace = body.get("organization")
+    name = field(body, name_key, "string", required=True)
+    namespace = field(body, "organization", "string")
     if isinstance(name, str) and "/" in name and not namespace:
         namespace, name = name.split("/", 1)
     if not namespace:
@@ -56,15 +58,16 @@ async def post_create_repo(hub: HubState, request: Request, principal: Principal
         return JSONResponse({"error": f"You already created this {repo_type} repo: {namespace}/{name}", "url": url},
                             status_code=409, headers={"X-Error-Code": "RepoExists"})
     principal = auth.require_write(principal, namespace)
+    namespace = principal.own_spelling(namespace) or namespace
     if existing is not None:
         return JSONResponse({"error": f"Repository {namespace}/{name} already exists", "url": url}, status_code=409,
                             headers={"X-Error-Code": "RepoExists"})
-    private = body.get("private") is True
-    if body.get("visibility") in ("private", "public"):
+    private = field(body, "private", "boolean") is True
+    if field(body, "visibility", "string") in ("private", "public"):
         private = body["visibility"] == "private"
     sdk = None
     if repo_type == "space":
-        sdk = body.get("sdk") or "gradio"
+        sdk = field(body, "sdk", "string") or "gradio"
         if sdk not in SPACE_SDKS:
             raise bad_request("InvalidSpaceSdk", f"Unknown space sdk {sdk!r}: use one of {', '.join(SPACE_SDKS)}.")
     repo = hub.repos.create(repo_type, namespace, name, private=private, sdk=sdk, author=principal.user)
@@ -82,18 +85,20 @@ async def delete_repo(hub: HubState, request: Request, principal: Principal | No
 
 async def post_move_repo(hub: HubState, request: Request, principal: Principal | None) -> Response:
     body = await read_json(request)
-    source, target = body.get("fromRepo"), body.get("toRepo")
+    source = field(body, "fromRepo", "string", required=True)
+    target = field(body, "toRepo", "string", required=True)
     if not (isinstance(source, str) and isinstance(target, str) and "/" in source and "/" in target):
         raise bad_request("InvalidRepoName", "Move needs 'fromRepo' and 'toRepo' as namespace/name.")
-    repo_type = body.get("type") or "model"
+    repo_type = field(body, "type", "string") or "model"
     _, from_ns, from_name = _repo_target({"type": repo_type, "name": source}, principal)
     _, to_ns, to_name = _repo_target({"type": repo_type, "name": target}, principal)
     repo = hub.visible_repo(repo_type, from_ns, from_name, principal)
     auth.require_write(principal, from_ns)
     auth.require_write(principal, to_ns)
-    if hub.repos.get(repo_type, to_ns, to_name):
+    clash = hub.repos.get(repo_type, to_ns, to_name)
+    if clash is not None and clash.key != repo.key:  # renaming to another case of itself is fine
         raise HubError(409, "RepoExists", f"Repository {target} already exists.")
-    hub.repos.move(repo, to_ns, to_name)
+    hub.repos.move(repo, principal.own_spelling(to_ns) or to_ns, to_name)
     return JSONResponse({})
 
 
@@ -103,12 +108,12 @@ async def post_validate_yaml(hub: HubState, request: Request) -> Response:
     content = body.get("content")
     if not isinstance(content, str):
         raise bad_request("InvalidCard", "validate-yaml needs {\"content\": \"<README text>\"}.")
-    errors = []
     try:
         data = parse_front_matter(content)
-        errors += _metadata_errors(data)
-    except ValueError as exc:
-        errors.append({"message": str(exc)})
+    except InvalidYaml as exc:
+        return JSONResponse({"errors": [{"message": str(exc)}], "warnings": []}, status_code=400,
+                            headers={"X-Error-Code": "InvalidYaml"})
+    errors = _metadata_errors(data)
     if errors:
         return JSONResponse({"errors": errors, "warnings": []}, status_code=400,
                             headers={"X-Error-Code": "InvalidCardMetadata"})
@@ -130,7 +135,11 @@ def _metadata_errors(data: dict) -> list[dict]:
                 if not isinstance(model, dict) or "name" not in model:
                     errors.append({"message": f"\"model-index[{i}].name\" is required"})
                     continue
-                for j, result in enumerate(model.get("results") or []):
+                results = model.get("results") or []
+                if not isinstance(results, list):
+                    errors.append({"message": f"\"model-index[{i}].results\" must be a list"})
+                    continue
+                for j, result in enumerate(results):
                     where = f"model-index[{i}].results[{j}]"
                     if not isinstance(result, dict):
                         errors.append({"message": f"\"{where}\" must be an object"})
@@ -139,7 +148,11 @@ def _metadata_errors(data: dict) -> list[dict]:
                         errors.append({"message": f"\"{where}.task.type\" is required"})
                     if not isinstance(result.get("dataset"), dict) or not {"name", "type"} <= result["dataset"].keys():
                         errors.append({"message": f"\"{where}.dataset\" needs \"name\" and \"type\""})
-                    for k, metric in enumerate(result.get("metrics") or []):
+                    metrics = result.get("metrics") or []
+                    if not isinstance(metrics, list):
+                        errors.append({"message": f"\"{where}.metrics\" must be a list"})
+                        continue
+                    for k, metric in enumerate(metrics):
                         if not isinstance(metric, dict) or "type" not in metric or "value" not in metric:
                             errors.append({"message": f"\"{where}.metrics[{k}]\" needs \"type\" and \"value\""})
     return errors

@@ -11,7 +11,9 @@ from starlette.responses import JSONResponse, Response
 
 from hubkit.hub.auth import Principal
 from hubkit.hub.blobs import lfs_pointer
+from hubkit.hub.bodies import field, items, parse_json
 from hubkit.hub.errors import HubError, entry_not_found
+from hubkit.hub.names import normalize_path
 from hubkit.hub.repos import Entry, Repo, directories_of, tree_hash
 from hubkit.hub.state import HubState
 
@@ -106,7 +108,7 @@ async def list_repos(hub: HubState, request: Request, repo_type: str, principal:
             continue
         if search and search not in repo.repo_id.lower():
             continue
-        if author and repo.namespace != author:
+        if author and repo.namespace.lower() != author.lower():
             continue
         sha = hub.repos.ref_sha(repo, "refs/heads/main")
         info = repo_info(hub, repo, sha, blobs=False, expand=[])
@@ -131,7 +133,7 @@ async def list_repos(hub: HubState, request: Request, repo_type: str, principal:
 # ----- trees -----
 def tree_entries(hub: HubState, repo: Repo, sha: str, folder: str, recursive: bool) -> list[dict]:
     tree = hub.repos.tree(repo, sha)
-    folder = folder.strip("/")
+    folder = normalize_path(folder.strip("/"))
     dirs = directories_of(tree)
     if folder and folder not in dirs:
         raise entry_not_found(repo.repo_id, sha, folder, sha)
@@ -159,9 +161,9 @@ def file_entry(path: str, entry: Entry) -> dict:
 
 
 def _add_last_commits(hub: HubState, repo: Repo, sha: str, entries: list[dict]) -> None:
-    commits = hub.repos.last_commits(repo, sha, [e["path"] for e in entries])
+    commits = hub.repos.last_commits(repo, sha, [normalize_path(e["path"]) for e in entries])
     for item in entries:
-        commit = commits.get(item["path"])
+        commit = commits.get(normalize_path(item["path"]))
         if commit:
             item["lastCommit"] = {"id": commit.sha, "title": commit.title, "date": commit.date}
 
@@ -182,10 +184,10 @@ async def post_paths_info(hub: HubState, request: Request, repo: Repo, revision:
     sha = hub.repos.resolve(repo, revision)
     body = (await read_body(request)).decode("utf-8", errors="replace")
     if "application/json" in request.headers.get("content-type", ""):
-        import json
-
-        form = json.loads(body or "{}")
-        paths, expand = form.get("paths", []), bool(form.get("expand"))
+        form = parse_json(body or "{}")
+        if not isinstance(form, dict):
+            raise HubError(400, "InvalidJson", "paths-info body must be a JSON object {\"paths\": [...]}.")
+        paths, expand = items(form, "paths", "string"), field(form, "expand", "boolean") is True
     else:
         form = urllib.parse.parse_qs(body, keep_blank_values=True)
         paths, expand = form.get("paths", []), form.get("expand", ["false"])[0].lower() == "true"
@@ -195,11 +197,14 @@ async def post_paths_info(hub: HubState, request: Request, repo: Repo, revision:
     dirs = directories_of(tree)
     entries = []
     for raw in paths:
-        path = raw.strip("/")
+        if not isinstance(raw, str):
+            raise HubError(400, "InvalidPathsInfo", f"paths-info 'paths' must be strings, got {raw!r:.100}.")
+        # Looked up in the stored (NFC) spelling, answered in the client's own spelling.
+        path = normalize_path(raw.strip("/"))
         if path in tree:
-            entries.append(file_entry(path, tree[path]))
+            entries.append(file_entry(raw.strip("/"), tree[path]))
         elif path in dirs:
-            entries.append(_directory_entry(tree, path))
+            entries.append({**_directory_entry(tree, path), "path": raw.strip("/")})
     if expand:
         _add_last_commits(hub, repo, sha, entries)
     return JSONResponse(entries)
@@ -257,7 +262,7 @@ class FileResponse(Response):
 
 async def resolve_file(hub: HubState, request: Request, repo: Repo, revision: str, path: str) -> Response:
     sha = hub.repos.resolve(repo, revision)
-    entry = hub.repos.tree(repo, sha).get(path)
+    entry = hub.repos.tree(repo, sha).get(normalize_path(path))
     if entry is None:
         raise entry_not_found(repo.repo_id, revision, path, sha)
     etag = entry.sha256 if entry.lfs else entry.oid

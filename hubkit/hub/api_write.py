@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import time
 
@@ -21,10 +20,11 @@ from hubkit.hub import auth
 from hubkit.hub.api_read import base_url
 from hubkit.hub.auth import Principal
 from hubkit.hub.blobs import git_blob_sha1, lfs_pointer
+from hubkit.hub.bodies import field, items, parse_json
 from hubkit.hub.errors import HubError, bad_request
 from hubkit.hub.gitattributes import choose_upload_mode, lfs_patterns
-from hubkit.hub.repos import (SHA_RE, AddFile, DeleteFile, DeleteFolder, Entry, Operation, Repo,
-                              validate_path, validate_ref_name)
+from hubkit.hub.names import validate_path, validate_ref_name
+from hubkit.hub.repos import SHA_RE, AddFile, DeleteFile, DeleteFolder, Entry, Operation, Repo
 from hubkit.hub.state import HubState, read_json
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -54,9 +54,7 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
     create_pr = request.query_params.get("create_pr") in ("1", "true", "True")
     _may_commit(hub, repo, principal, revision, create_pr)
     body = await read_json(request)
-    files = body.get("files")
-    if not isinstance(files, list):
-        raise bad_request("InvalidPreupload", "Preupload body must be {\"files\": [{\"path\", \"sample\", \"size\"}, ...]}.")
+    files = items(body, "files", "object", required=True, code="InvalidPreupload")
     if len(files) > PREUPLOAD_MAX:
         raise bad_request("InvalidPreupload", f"At most {PREUPLOAD_MAX} files per preupload call, got {len(files)}.")
     sha = hub.repos.resolve(repo, revision)
@@ -65,14 +63,15 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
     patterns = lfs_patterns(hub.blobs.read_bytes(attributes.sha256).decode("utf-8", "replace")) if attributes else []
     answers = []
     for number, item in enumerate(files):
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            raise bad_request("InvalidPreupload", f"files[{number}] needs a string 'path'.")
-        path = validate_path(item["path"])
-        size = item.get("size")
-        if not isinstance(size, int) or size < 0:
+        where = f"files[{number}]"
+        path = validate_path(field(item, "path", "string", required=True, where=where, code="InvalidPreupload"))
+        sent = item["path"]  # answered as sent: the client looks its own spelling up
+        size = field(item, "size", "integer", required=True, where=where, code="InvalidPreupload")
+        if size < 0:
             raise bad_request("InvalidPreupload", f"files[{number}] ({path}) needs a non-negative integer 'size'.")
         try:
-            sample = base64.b64decode(item.get("sample") or "", validate=True)
+            sample = base64.b64decode(field(item, "sample", "string", where=where, code="InvalidPreupload") or "",
+                                      validate=True)
         except (binascii.Error, ValueError):
             raise bad_request("InvalidPreupload", f"files[{number}] ({path}): 'sample' is not valid base64.") from None
         mode = choose_upload_mode(path, size, sample, patterns)
@@ -81,7 +80,7 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
         if existing is not None:
             oid = existing.sha256 if mode == "lfs" else (git_blob_sha1(hub.blobs.read_bytes(existing.sha256))
                                                          if not existing.lfs else None)
-        answers.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        answers.append({"path": sent, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
     return JSONResponse({"files": answers, "commitOid": sha})
 
 
@@ -125,12 +124,12 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
         async for number, line in _ndjson_lines(request):
             if not line.strip():
                 continue
+            item = parse_json(line, what=f"Commit line {number}")
             try:
-                item = json.loads(line)
                 key, value = item["key"], item["value"]
-                if not isinstance(value, dict):
+                if not isinstance(value, dict) or not isinstance(key, str):
                     raise TypeError
-            except (ValueError, KeyError, TypeError):
+            except (KeyError, TypeError):
                 raise bad_request("InvalidNdjson", f"Commit line {number} is not a JSON object with 'key' and "
                                   "'value' objects.") from None
             if header is None:
@@ -144,12 +143,12 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
         raise HubError(400, "ClientDisconnect", "The client disconnected before sending the whole commit.") from None
     if header is None:
         raise bad_request("InvalidNdjson", "Empty commit: the body must start with a 'header' line.")
-    parent = header.get("parentCommit")
+    parent = field(header, "parentCommit", "string", where="header", code="InvalidRevision")
     if parent is not None and (not isinstance(parent, str) or not SHA_RE.match(parent)):
         raise bad_request("InvalidRevision", f"parentCommit must be a 40-character lowercase hex commit id, got {parent!r}.")
-    summary = str(header.get("summary") or "").strip()
+    summary = (field(header, "summary", "string", where="header", code="InvalidNdjson") or "").strip()
     title = summary.splitlines()[0][:1000] if summary else "Commit"
-    message = str(header.get("description") or "")
+    message = field(header, "description", "string", where="header", code="InvalidNdjson") or ""
     sha, pr_num = hub.repos.apply_commit(repo, revision, operations, title=title, message=message,
                                          author=principal.user, parent_commit=parent, create_pr=create_pr,
                                          pr_description=message)
@@ -166,7 +165,7 @@ def _operation(hub: HubState, repo: Repo, number: int, key: str, value: dict, li
     if not isinstance(path, str):
         raise bad_request("InvalidNdjson", f"{where} needs a string 'path'.")
     if key == "file":
-        validate_path(path)
+        path = validate_path(path)
         if value.get("encoding", "base64") != "base64":
             raise bad_request("InvalidNdjson", f"{where} ({path}): only base64 encoding is supported.")
         try:
@@ -176,7 +175,7 @@ def _operation(hub: HubState, repo: Repo, number: int, key: str, value: dict, li
         sha256 = hub.blobs.put_bytes(content)
         return AddFile(path, Entry(sha256, len(content), git_blob_sha1(content), False))
     if key == "lfsFile":
-        validate_path(path)
+        path = validate_path(path)
         oid = value.get("oid")
         if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not SHA256_RE.match(oid):
             raise bad_request("InvalidOid", f"{where} ({path}): oid must be a sha256 of 64 lowercase hex "
@@ -192,7 +191,7 @@ def _operation(hub: HubState, repo: Repo, number: int, key: str, value: dict, li
     if key == "deletedFile":
         return DeleteFile(validate_path(path))
     if key == "deletedFolder":
-        return DeleteFolder(validate_path(path))
+        return DeleteFolder(validate_path(path, folder=True))
     raise bad_request("UnknownOperation", f"{where}: unknown operation {key!r}; expected file, lfsFile, "
                       "deletedFile or deletedFolder.")
 
@@ -200,29 +199,30 @@ def _operation(hub: HubState, repo: Repo, number: int, key: str, value: dict, li
 # ----- Git LFS -----
 async def post_lfs_batch(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
     body = await read_json(request)
-    operation = body.get("operation")
+    operation = field(body, "operation", "string", required=True, code="InvalidLfsBatch")
     if operation != "upload":
         raise bad_request("UnknownOperation", f"LFS batch operation {operation!r} is not supported; this server "
                           "takes 'upload' (downloads go through /resolve).")
-    ref = (body.get("ref") or {}).get("name")
+    ref = field(field(body, "ref", "object", code="InvalidLfsBatch") or {}, "name", "string", where="ref",
+                code="InvalidLfsBatch")
     # Without a ref the client is opening a pull request, which any write token may do.
     _may_commit(hub, repo, principal, ref or "main", create_pr=ref is None)
-    transfers = body.get("transfers") or ["basic"]
+    transfers = items(body, "transfers", "string", code="InvalidLfsBatch") or ["basic"]
     if "basic" not in transfers:
         raise bad_request("UnsupportedTransfer", f"LFS transfers {transfers} not supported; this server speaks 'basic'.")
-    objects = body.get("objects")
-    if not isinstance(objects, list) or len(objects) > LFS_BATCH_MAX:
+    objects = items(body, "objects", "object", required=True, code="InvalidLfsBatch")
+    if len(objects) > LFS_BATCH_MAX:
         raise bad_request("InvalidLfsBatch", f"'objects' must be a list of at most {LFS_BATCH_MAX} {{oid, size}}.")
     linked = {row["oid"] for row in hub.conn.execute("SELECT oid FROM lfs_objects WHERE repo = ?", (repo.key,))}
     base = base_url(request)
     expires = str(int(time.time()) + LFS_LINK_TTL_S)
     answers = []
     for number, obj in enumerate(objects):
-        oid, size = (obj or {}).get("oid"), (obj or {}).get("size")
+        oid, size = obj.get("oid"), obj.get("size")
         if not isinstance(oid, str) or not SHA256_RE.match(oid):
             raise bad_request("InvalidOid", f"objects[{number}]: oid must be 64 lowercase hex characters (a sha256), "
                               f"got {oid!r}.")
-        if not isinstance(size, int) or size < 0:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise bad_request("InvalidLfsBatch", f"objects[{number}] ({oid}): size must be a non-negative integer.")
         answer = {"oid": oid, "size": size, "authenticated": True}
         if not (oid in linked and hub.blobs.has(oid)):
@@ -291,7 +291,7 @@ async def post_branch(hub: HubState, request: Request, repo: Repo, branch: str, 
     auth.require_write(principal, repo.namespace)
     validate_ref_name(branch)
     body = await read_json(request)
-    hub.repos.create_ref(repo, f"refs/heads/{branch}", body.get("startingPoint"))
+    hub.repos.create_ref(repo, f"refs/heads/{branch}", field(body, "startingPoint", "string"))
     return JSONResponse({})
 
 
@@ -304,9 +304,8 @@ async def delete_branch(hub: HubState, repo: Repo, branch: str, principal: Princ
 async def post_tag(hub: HubState, request: Request, repo: Repo, revision: str, principal: Principal | None) -> Response:
     auth.require_write(principal, repo.namespace)
     body = await read_json(request)
-    tag = body.get("tag")
-    if not isinstance(tag, str):
-        raise bad_request("InvalidRevision", "Tag creation needs a JSON body {\"tag\": \"v1.0\"}.")
+    tag = field(body, "tag", "string", required=True, code="InvalidRevision")
+    field(body, "message", "string")
     validate_ref_name(tag, "tag")
     hub.repos.create_ref(repo, f"refs/tags/{tag}", revision)
     return JSONResponse({})
@@ -321,13 +320,13 @@ async def delete_tag(hub: HubState, repo: Repo, tag: str, principal: Principal |
 async def put_settings(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
     auth.require_write(principal, repo.namespace)
     body = await read_json(request)
-    private = body.get("private")
-    if body.get("visibility") in ("private", "public"):
+    private = field(body, "private", "boolean")
+    if field(body, "visibility", "string") in ("private", "public"):
         private = body["visibility"] == "private"
     gated = body.get("gated")
     if gated not in (None, False, "auto", "manual"):
         raise bad_request("InvalidSettings", f"gated must be false, 'auto' or 'manual', got {gated!r}.")
-    hub.repos.update_settings(repo, private=private if isinstance(private, bool) else None, gated=gated)
+    hub.repos.update_settings(repo, private=private, gated=gated)
     return JSONResponse({})
 
 
@@ -346,11 +345,12 @@ def discussion_json(hub: HubState, repo: Repo, row) -> dict:
 async def post_discussion(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
     principal = auth.require_user(principal)
     body = await read_json(request)
-    title = str(body.get("title") or "").strip()
+    title = (field(body, "title", "string", code="InvalidDiscussion") or "").strip()
     if not title:
         raise bad_request("InvalidDiscussion", "A discussion needs a non-empty 'title'.")
-    num = hub.repos.create_discussion(repo, title, str(body.get("description") or ""), principal.user,
-                                      bool(body.get("pullRequest")))
+    description = field(body, "description", "string", code="InvalidDiscussion") or ""
+    is_pr = field(body, "pullRequest", "boolean", code="InvalidDiscussion") is True
+    num = hub.repos.create_discussion(repo, title, description, principal.user, is_pr)
     return JSONResponse({"num": num, "url": f"{base_url(request)}/{repo.url_path}/discussions/{num}"})
 
 

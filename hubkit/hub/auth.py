@@ -30,7 +30,13 @@ class Principal:
     token_name: str
 
     def owns(self, namespace: str) -> bool:
-        return namespace == self.user or namespace in self.orgs
+        """Whether ``namespace`` is this user or one of their orgs (names ignore case, as on the Hub)."""
+        return self.own_spelling(namespace) is not None
+
+    def own_spelling(self, namespace: str) -> str | None:
+        """The stored spelling of ``namespace`` when the caller owns it, else None."""
+        wanted = namespace.lower()
+        return next((n for n in (self.user, *self.orgs) if n.lower() == wanted), None)
 
 
 def _digest(token: str) -> str:

@@ -92,7 +92,18 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA)
+    _add_case_insensitive_repo_index(conn)
     return conn
+
+
+def _add_case_insensitive_repo_index(conn: sqlite3.Connection) -> None:
+    """One repo per id whatever its case. A data dir from before this rule may already hold case
+    twins; the index is then left out and :meth:`Repos.create` still refuses new twins."""
+    try:
+        conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS repos_id_nocase "
+                     "ON repos (type, namespace COLLATE NOCASE, name COLLATE NOCASE)")
+    except sqlite3.IntegrityError:
+        pass
 
 
 @contextlib.contextmanager

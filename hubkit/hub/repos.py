@@ -26,8 +26,6 @@ from hubkit.hub.timeutil import now_iso
 REPO_TYPES = ("model", "dataset", "space")
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-MAX_PATH = 1024
-MAX_REF = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,32 +99,6 @@ class DeleteFolder:
 Operation = AddFile | DeleteFile | DeleteFolder
 
 
-def validate_path(path: str) -> str:
-    """Refuse paths that could escape the repo or that git cannot store; returns the path."""
-    if not isinstance(path, str) or not path:
-        raise bad_request("InvalidPath", "Invalid path: a file path must be a non-empty string.")
-    if "\x00" in path or "\\" in path or path.startswith("/") or len(path) > MAX_PATH:
-        raise bad_request("InvalidPath", f"Invalid path {path!r}: paths are relative, use '/', and contain "
-                          "no backslash or NUL.")
-    segments = path.rstrip("/").split("/")
-    if any(s in ("", ".", "..") for s in segments) or segments[0] == ".git":
-        raise bad_request("InvalidPath", f"Invalid path {path!r}: no empty, '.' or '..' segments and nothing "
-                          "under .git/.")
-    return path
-
-
-def validate_ref_name(name: str, kind: str = "branch") -> str:
-    """Refuse names git would refuse (git check-ref-format), but allow spaces as the Hub does."""
-    bad = (not name or len(name) > MAX_REF or name.startswith(("-", "/")) or name.endswith(("/", ".", ".lock"))
-           or ".." in name or "//" in name or "@{" in name or name == "@"
-           or any(c in name for c in "~^:?*[\\") or any(ord(c) < 32 or ord(c) == 127 for c in name)
-           or any(part.startswith(".") for part in name.split("/")))
-    if bad:
-        raise bad_request("InvalidRevision", f"Invalid {kind} name {name!r}: git refuses it (no '..', control "
-                          "characters, '~^:?*[\\', leading '-' or '.', or trailing '/' / '.lock').")
-    return name
-
-
 def tree_hash(tree: Tree) -> str:
     payload = json.dumps(sorted((p, e.oid) for p, e in tree.items()), separators=(",", ":"))
     return hashlib.sha1(payload.encode()).hexdigest()
@@ -151,8 +123,9 @@ class Repos:
 
     # ----- repositories -----
     def get(self, repo_type: str, namespace: str, name: str) -> Repo | None:
-        row = self.conn.execute("SELECT * FROM repos WHERE type = ? AND namespace = ? AND name = ?",
-                                (repo_type, namespace, name)).fetchone()
+        # Repo ids ignore case, as on the Hub: ``Org/Model`` and ``org/model`` are one repo.
+        row = self.conn.execute("SELECT * FROM repos WHERE type = ? AND namespace = ? COLLATE NOCASE "
+                                "AND name = ? COLLATE NOCASE", (repo_type, namespace, name)).fetchone()
         return _repo(row) if row else None
 
     def list(self, repo_type: str | None = None) -> list[Repo]:
@@ -169,6 +142,9 @@ class Repos:
         content = DEFAULT_GITATTRIBUTES.encode()
         sha256 = self.blobs.put_bytes(content)
         with db.transaction(self.conn):
+            if self.get(repo_type, namespace, name) is not None:  # checked inside the write lock
+                raise HubError(409, "RepoExists", f"Repository {namespace}/{name} already exists (repo ids "
+                               "ignore case).")
             cursor = self.conn.execute(
                 "INSERT INTO repos (type, namespace, name, private, gated, sdk, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (repo_type, namespace, name, int(private), None, sdk, created))

@@ -3,6 +3,7 @@ plus the helpers that turn a request into a caller and a visible repo."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import json
@@ -10,15 +11,18 @@ import os
 import secrets
 from pathlib import Path
 
-import yaml
 from starlette.requests import Request
 
 from hubkit.hub import auth, db
 from hubkit.hub.blobs import BlobStore
+from hubkit.hub.bodies import parse_json
+from hubkit.hub.cardyaml import parse_front_matter
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.repos import REPO_TYPES, Repo, Repos
 
 MAX_JSON_BODY = 16 * 1024 * 1024
+CARD_CACHE_ENTRIES = 4096
+CARD_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class HubState:
@@ -31,7 +35,7 @@ class HubState:
         self.blobs.clean_partial_uploads()
         self.repos = Repos(self.conn, self.blobs)
         self.signing_key = _load_signing_key(self.data_dir)
-        self._card_cache: dict[str, dict] = {}
+        self._card_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)
 
     # ----- callers -----
     def principal(self, request: Request) -> auth.Principal | None:
@@ -62,34 +66,44 @@ class HubState:
         """The YAML front matter of a README blob as a dict ({} when absent or invalid)."""
         if sha256 is None:
             return {}
-        if sha256 not in self._card_cache:
+        cached = self._card_cache.get(sha256)
+        if cached is None:
             text = self.blobs.read_bytes(sha256).decode("utf-8", errors="replace")
             try:
-                data = parse_front_matter(text)
+                cached = parse_front_matter(text)
             except ValueError:
-                data = {}
-            self._card_cache[sha256] = data
-        return self._card_cache[sha256]
+                cached = {}
+            self._card_cache.put(sha256, cached, len(json.dumps(cached)))
+        return cached
 
 
-def parse_front_matter(text: str) -> dict:
-    """The ``---`` YAML block at the top of a card; raises ValueError when it is not a mapping."""
-    if not text.startswith("---"):
-        return {}
-    lines = text.splitlines()
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise ValueError("the YAML block that starts with '---' is never closed by a '---' line") from None
-    try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"invalid YAML in the card's metadata: {exc}".replace("\n", " ")) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError("the card's metadata must be a YAML mapping (key: value lines)")
-    return json.loads(json.dumps(data, default=str))
+class BoundedCache:
+    """A least-recently-used map bounded both in entries and in (estimated) bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: collections.OrderedDict[str, tuple[object, int]] = collections.OrderedDict()
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str):
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: str, value: object, size: int) -> None:
+        if key in self._items:
+            self.bytes -= self._items.pop(key)[1]
+        if size > self.max_bytes:
+            return  # larger than the whole cache: recomputed on each use instead
+        self._items[key] = (value, size)
+        self.bytes += size
+        while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
+            self.bytes -= self._items.popitem(last=False)[1][1]
 
 
 def _load_signing_key(data_dir: Path) -> bytes:
@@ -103,13 +117,11 @@ def _load_signing_key(data_dir: Path) -> bytes:
 
 
 async def read_json(request: Request) -> dict:
+    """The request's JSON object body ({} when empty), bounded in size and depth."""
     body = await read_body(request)
     if not body.strip():
         return {}
-    try:
-        value = json.loads(body)
-    except ValueError as exc:
-        raise HubError(400, "InvalidJson", f"Request body is not valid JSON: {exc}.") from None
+    value = parse_json(body)
     if not isinstance(value, dict):
         raise HubError(400, "InvalidJson", "Request body must be a JSON object.")
     return value
