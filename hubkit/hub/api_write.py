@@ -124,7 +124,7 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
         async for number, line in _ndjson_lines(request):
             if not line.strip():
                 continue
-            item = parse_json(line, what=f"Commit line {number}")
+            item = parse_json(line, what=f"Commit line {number}", code="InvalidNdjson")
             try:
                 key, value = item["key"], item["value"]
                 if not isinstance(value, dict) or not isinstance(key, str):

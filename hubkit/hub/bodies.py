@@ -27,16 +27,16 @@ def invalid(field_name: str, message: str, code: str = "InvalidJson") -> HubErro
     return HubError(400, code, f"Invalid request body: {field_name!r} {message}.")
 
 
-def parse_json(body: bytes | str, *, what: str = "Request body") -> Any:
-    """``json.loads`` with a bounded nesting depth; 400 ``InvalidJson`` on anything unreadable."""
+def parse_json(body: bytes | str, *, what: str = "Request body", code: str = "InvalidJson") -> Any:
+    """``json.loads`` with a bounded nesting depth; 400 ``code`` on anything unreadable."""
     try:
         value = json.loads(body)
     except RecursionError:
-        raise HubError(400, "InvalidJson", f"{what} is nested more deeply than {MAX_DEPTH} levels.") from None
+        raise HubError(400, code, f"{what} is nested more deeply than {MAX_DEPTH} levels.") from None
     except ValueError as exc:
-        raise HubError(400, "InvalidJson", f"{what} is not valid JSON: {exc}.") from None
+        raise HubError(400, code, f"{what} is not valid JSON: {exc}.") from None
     if depth(value) > MAX_DEPTH:
-        raise HubError(400, "InvalidJson", f"{what} is nested more deeply than {MAX_DEPTH} levels.")
+        raise HubError(400, code, f"{what} is nested more deeply than {MAX_DEPTH} levels.")
     return value
 
 

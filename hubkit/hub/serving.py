@@ -46,5 +46,7 @@ def endpoint_of(sock: socket.socket, host: str) -> str:
 
 def server_config(app, *, access_log: bool) -> uvicorn.Config:
     """uvicorn settings for the hub: plain asyncio + h11, bounded request heads."""
-    return uvicorn.Config(app, log_level="warning", access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S,
+    # uvicorn's access lines are logged at INFO: below that level ``access_log`` alone shows nothing.
+    return uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
+                          timeout_keep_alive=KEEP_ALIVE_S,
                           h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT_BYTES)
