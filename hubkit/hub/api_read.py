@@ -9,6 +9,7 @@ import urllib.parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hubkit.hub import benchmarks
 from hubkit.hub.auth import Principal
 from hubkit.hub.blobs import lfs_pointer
 from hubkit.hub.bodies import field, items, parse_json
@@ -90,7 +91,19 @@ async def get_repo_info(hub: HubState, request: Request, repo: Repo, revision: s
     sha = hub.repos.resolve(repo, revision or "main")
     expand = request.query_params.getlist("expand")
     blobs = request.query_params.get("blobs", "").lower() == "true"
-    return JSONResponse(repo_info(hub, repo, sha, blobs=blobs, expand=expand))
+    info = repo_info(hub, repo, sha, blobs=blobs, expand=expand)
+    if "evalResults" in expand and repo.type == "model":
+        info["evalResults"] = benchmarks.eval_results_json(hub, repo, sha)
+    return JSONResponse(info)
+
+
+async def get_leaderboard(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
+    """``GET /api/datasets/{id}/leaderboard[?base_model=false]`` (huggingface_hub's get_dataset_leaderboard)."""
+    base_model = request.query_params.get("base_model", "true").lower()
+    if base_model not in ("true", "false", "1", "0"):
+        raise HubError(400, "InvalidQuery", f"base_model must be true or false, got {base_model!r}.")
+    rows = benchmarks.leaderboard(hub, repo, principal, base_model_only=base_model in ("true", "1"))
+    return JSONResponse(rows)
 
 
 async def list_repos(hub: HubState, request: Request, repo_type: str, principal: Principal | None) -> Response:

@@ -16,7 +16,7 @@ import time
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import auth
+from hubkit.hub import auth, benchmarks
 from hubkit.hub.api_read import base_url
 from hubkit.hub.auth import Principal
 from hubkit.hub.blobs import git_blob_sha1, lfs_pointer
@@ -149,9 +149,14 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
     summary = (field(header, "summary", "string", where="header", code="InvalidNdjson") or "").strip()
     title = summary.splitlines()[0][:1000] if summary else "Commit"
     message = field(header, "description", "string", where="header", code="InvalidNdjson") or ""
+    touched = {op.path for op in operations}
+    check = None
+    if repo.type == "dataset" and touched & {benchmarks.EVAL_YAML, "README.md"}:
+        def check(tree):
+            benchmarks.check_eval_yaml(hub, repo, tree)
     sha, pr_num = hub.repos.apply_commit(repo, revision, operations, title=title, message=message,
                                          author=principal.user, parent_commit=parent, create_pr=create_pr,
-                                         pr_description=message)
+                                         pr_description=message, check=check)
     base = f"{base_url(request)}/{repo.url_path}"
     result = {"commitUrl": f"{base}/commit/{sha}", "commitOid": sha, "success": True}
     if pr_num is not None:

@@ -161,6 +161,8 @@ class HubApp:
             return await api_read.get_tree(hub, request, repo, revision, "/".join(_decode(s) for s in folder))
         if action == "paths-info" and method == "POST":
             return await api_read.post_paths_info(hub, request, repo, _take_revision(rest[1:])[0])
+        if action == "leaderboard" and len(rest) == 1 and method == "GET" and repo.type == "dataset":
+            return await api_read.get_leaderboard(hub, request, repo, principal)
         if action == "refs" and method == "GET":
             return await api_read.get_refs(hub, request, repo)
         if action == "commits" and method == "GET":

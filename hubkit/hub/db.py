@@ -70,6 +70,22 @@ CREATE TABLE IF NOT EXISTS discussions (
     created_at TEXT NOT NULL,
     PRIMARY KEY (repo, num)
 );
+-- Re-checks of claimed results by ``hubkit hub verify`` (see hubkit.hub.evalresults): kept here,
+-- never in the model repo, so that the commit they vouch for does not change.
+CREATE TABLE IF NOT EXISTS verifications (
+    model_repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    model_sha TEXT NOT NULL,
+    dataset_id TEXT NOT NULL,
+    dataset_sha TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    status TEXT NOT NULL,
+    measured REAL,
+    detail TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (model_repo, model_sha, dataset_id, dataset_sha, task_id, claim)
+);
 CREATE TABLE IF NOT EXISTS lfs_objects (
     repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
     oid TEXT NOT NULL,

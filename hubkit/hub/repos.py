@@ -265,8 +265,12 @@ class Repos:
 
     def apply_commit(self, repo: Repo, revision: str, operations: list[Operation], *, title: str,
                      message: str, author: str, parent_commit: str | None, create_pr: bool,
-                     pr_description: str = "") -> tuple[str, int | None]:
-        """Apply ``operations`` on top of ``revision`` in one transaction; returns (sha, pr number)."""
+                     pr_description: str = "", check=None) -> tuple[str, int | None]:
+        """Apply ``operations`` on top of ``revision`` in one transaction; returns (sha, pr number).
+
+        ``check(tree)``, when given, sees the resulting tree before anything is written and may
+        raise a HubError to refuse the commit (a benchmark's ``eval.yaml`` is validated this way).
+        """
         with db.transaction(self.conn):
             ref = self.full_ref(repo, revision)
             if ref is None or ref.startswith("refs/tags/"):
@@ -283,6 +287,8 @@ class Repos:
             for op in operations:
                 _apply(repo, revision, head, tree, op)
             _check_no_file_folder_clash(tree)
+            if check is not None:
+                check(tree)
             sha = self._insert_commit(repo, head, tree, title, message, author)
             pr_num = None
             if create_pr:

@@ -36,6 +36,7 @@ class HubState:
         self.repos = Repos(self.conn, self.blobs)
         self.signing_key = _load_signing_key(self.data_dir)
         self._card_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)
+        self.results_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)  # parsed .eval_results files
 
     # ----- callers -----
     def principal(self, request: Request) -> auth.Principal | None:
