@@ -236,3 +236,32 @@ def test_the_card_cache_is_bounded_in_entries_and_bytes():
     assert len(cache) <= 3 and cache.bytes <= 100 and cache.get("e") == "e"
     cache.put("huge", "huge", 1000)
     assert cache.get("huge") is None and cache.bytes <= 100
+
+
+# ----- stored active content (issue 12 item 4, as far as static Spaces need it) -----
+def test_stored_html_and_svg_run_sandboxed_and_spaces_frame_them(hub):
+    api = HfApi()
+    space = f"{hub.user}/{unique_name('space')}"
+    api.create_repo(space, repo_type="space", space_sdk="static")
+    page = b"<!doctype html><script>document.title = document.cookie</script><h1>hi</h1>"
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+    api.upload_file(path_or_fileobj=page, path_in_repo="index.html", repo_id=space, repo_type="space")
+    api.upload_file(path_or_fileobj=svg, path_in_repo="logo.svg", repo_id=space, repo_type="space")
+
+    for name in ("index.html", "logo.svg"):
+        served = request(hub.endpoint, "GET", f"/spaces/{space}/resolve/main/{name}")
+        assert served.status == 200
+        csp = served.headers["content-security-policy"]
+        assert "sandbox allow-scripts" in csp and "allow-same-origin" not in csp
+        assert served.headers["x-content-type-options"] == "nosniff"
+
+    shown = request(hub.endpoint, "GET", f"/spaces/{space}")
+    assert shown.status == 200 and "script-src" not in shown.headers["content-security-policy"]
+    assert "default-src 'none'" in shown.headers["content-security-policy"]
+    text = shown.body.decode()
+    assert "sandbox='allow-scripts'" in text and "allow-same-origin" not in text and "<script" not in text
+    assert f"/spaces/{space}/resolve/" in text
+
+    moved = request(hub.endpoint, "GET", f"/leaderboards/{space}")
+    assert moved.status == 308 and moved.headers["location"] == f"/spaces/{space}"
+    assert request(hub.endpoint, "GET", "/api/whoami-v2", token=hub.token).headers["x-content-type-options"] == "nosniff"

@@ -19,6 +19,8 @@ from hubkit.hub.repos import Entry, Repo, directories_of, tree_hash
 from hubkit.hub.state import HubState
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+ACTIVE_CONTENT_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml")
+SANDBOXED_CONTENT_CSP = "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data:"
 
 
 def base_url(request: Request) -> str:
@@ -289,6 +291,10 @@ async def resolve_file(hub: HubState, request: Request, repo: Repo, revision: st
         "Content-Type": content_type,
         "Content-Disposition": f"inline; filename*=UTF-8''{urllib.parse.quote(path.rsplit('/', 1)[-1])}",
     }
+    if content_type.split(";")[0] in ACTIVE_CONTENT_TYPES:
+        # A stored page runs in an opaque origin: its scripts work (a static Space needs them) but
+        # cannot read the hub's cookies, storage or API as the viewer.
+        headers["Content-Security-Policy"] = SANDBOXED_CONTENT_CSP
     if entry.lfs:
         headers["X-Linked-Etag"] = f'"{entry.sha256}"'
         headers["X-Linked-Size"] = str(entry.size)

@@ -52,6 +52,15 @@ def _error_response(error: HubError) -> Response:
     return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
 
 
+def _with_security_headers(send):
+    """Every response says ``nosniff``: a stored file is never re-interpreted as another type."""
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+        await send(message)
+    return sending
+
+
 class HubApp:
     """ASGI entry point over one data dir."""
 
@@ -69,6 +78,7 @@ class HubApp:
                     return
         if scope["type"] != "http":
             return
+        send = _with_security_headers(send)
         request = Request(scope, receive)
         try:
             response = await self.dispatch(request, _segments(scope))
@@ -96,8 +106,8 @@ class HubApp:
             return await api_write.put_lfs_object(hub, request, segs[1])
         if head == "lfs-verify" and len(segs) == 2 and method == "POST":
             return await api_write.post_lfs_verify(hub, request, segs[1])
-        if head == "leaderboards" and len(segs) >= 3:
-            return webui.leaderboard_page(hub, request, _decode(segs[1]), _decode(segs[2]))
+        if head == "leaderboards" and len(segs) >= 3:  # leaderboards are static Spaces now
+            return webui.leaderboard_redirect(_decode(segs[1]), _decode(segs[2]))
         repo_type = TYPE_FROM_PREFIX.get(head, "model")
         rest = segs[1:] if head in TYPE_FROM_PREFIX else segs
         if len(rest) < 2 or not rest[0] or not rest[1]:

@@ -12,7 +12,7 @@ import urllib.parse
 
 from markdown_it import MarkdownIt
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hubkit.hub.errors import HubError
 from hubkit.hub.state import HubState
@@ -30,11 +30,16 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eaeef2;
 """
 
 
+# The hub's own pages run no script at all; a Space's page is framed, sandboxed, from /resolve.
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-src 'self'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{STYLE}</style></head><body><header><a href='/'>hubkit hub</a></header>"
-        f"<main>{body}</main></body></html>", status_code=status)
+        f"<main>{body}</main></body></html>", status_code=status, headers={"Content-Security-Policy": PAGE_CSP})
 
 
 def index(hub: HubState, request: Request) -> Response:
@@ -67,6 +72,8 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
     tree = hub.repos.tree(repo, sha)
     commit = hub.repos.commit(repo, sha)
     base = f"/{repo.url_path}/resolve/{urllib.parse.quote(sha, safe='')}/"
+    if repo.type == "space" and not rest and _is_static_space(hub, repo, tree):
+        return _space_page(repo, base)
     rows = []
     for path, entry in sorted(tree.items()):
         badge = "<span class='badge'>LFS</span>" if entry.lfs else ""
@@ -110,15 +117,30 @@ def render_markdown(text: str, file_base: str) -> str:
     return metadata + md.renderer.render(tokens, md.options, {})
 
 
-def leaderboard_page(hub: HubState, request: Request, namespace: str, name: str) -> Response:
-    """A leaderboard is a dataset repo with an ``index.html``; show that page as is."""
-    repo = hub.repos.get("dataset", namespace, name)
-    if repo is None or repo.private:
-        return _page("Not found", "<h1>404</h1><p>No such leaderboard.</p>", status=404)
-    tree = hub.repos.tree(repo, hub.repos.resolve(repo, "main"))
-    if "index.html" not in tree:
-        return _page("Not found", "<h1>404</h1><p>This dataset repo has no index.html leaderboard page.</p>", status=404)
-    return HTMLResponse(hub.blobs.read_bytes(tree["index.html"].sha256).decode("utf-8", errors="replace"))
+def _is_static_space(hub: HubState, repo, tree) -> bool:
+    readme = tree.get("README.md")
+    sdk = hub.card_data(readme.sha256 if readme else None).get("sdk") or repo.sdk
+    return sdk == "static" and "index.html" in tree
+
+
+def _space_page(repo, file_base: str) -> Response:
+    """A static Space, as huggingface.co shows one: its ``index.html`` in a sandboxed frame.
+
+    ``sandbox="allow-scripts"`` without ``allow-same-origin`` (and the CSP sandbox the file is
+    served with) gives the page an opaque origin: its scripts run, but cannot act on the hub.
+    """
+    src = html.escape(file_base + "index.html")
+    body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>Space</span> "
+            f"<a class='meta' href='/{html.escape(repo.url_path)}/tree/main'>files</a></h1>"
+            f"<iframe id='space' title='{html.escape(repo.repo_id)}' src='{src}' sandbox='allow-scripts' "
+            "style='width:100%;height:80vh;border:1px solid #d0d7de;border-radius:6px'></iframe>")
+    return _page(repo.repo_id, body)
+
+
+def leaderboard_redirect(namespace: str, name: str) -> Response:
+    """Old ``/leaderboards/NS/NAME`` links: leaderboards are static Spaces, as on huggingface.co."""
+    target = f"/spaces/{urllib.parse.quote(namespace, safe='')}/{urllib.parse.quote(name, safe='')}"
+    return RedirectResponse(target, status_code=308)
 
 
 def _size(size: int) -> str:
