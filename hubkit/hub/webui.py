@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from hubkit.hub import benchmarks
 from hubkit.hub.errors import HubError
 from hubkit.hub.state import HubState
 
@@ -27,6 +28,8 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eaeef2;
 .readme{border:1px solid #d0d7de;border-radius:6px;padding:8px 24px;margin-top:16px}
 .readme img{max-width:100%}pre{background:#f6f8fa;padding:8px;overflow:auto}
 .meta{color:#57606a;font-size:13px}
+.badge.ok{color:#1a7f37;border-color:#1a7f37}.badge.bad{color:#cf222e;border-color:#cf222e}
+h2{font-size:18px;margin-top:24px}
 """
 
 
@@ -85,11 +88,72 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
         text = hub.blobs.read_bytes(tree["README.md"].sha256).decode("utf-8", errors="replace")
         readme = f"<div class='readme'>{render_markdown(text, base)}</div>"
     kind = {"model": "Model", "dataset": "Dataset", "space": "Space"}[repo.type]
+    results = ""
+    if repo.type == "dataset" and benchmarks.eval_yaml(hub, repo, sha) is not None:
+        kind += "</span> <span class='badge'>Benchmark"
+        results = _leaderboard_section(hub, repo)
+    elif repo.type == "model":
+        results = _model_results_section(hub, repo, sha)
     body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>{kind}</span></h1>"
             f"<p class='meta'>revision {html.escape(revision)} · commit <code>{sha[:12]}</code> · "
             f"{html.escape(commit.title)} · {html.escape(commit.date)}<br>refs: {refs}</p>"
-            f"<table>{''.join(rows)}</table>{readme}")
+            f"{results}<table>{''.join(rows)}</table>{readme}")
     return _page(repo.repo_id, body)
+
+
+def _badges(item: dict) -> str:
+    """The Hub's badges for one result: verified / failed / pending, community, source."""
+    verification = item.get("verification") or {}
+    status = verification.get("status")
+    if item.get("verified"):
+        badges = ["<span class='badge ok'>✓ verified</span>"]
+    elif status == "failed":
+        badges = [f"<span class='badge bad'>✗ not reproduced: hub measured "
+                  f"{html.escape(format(verification.get('measuredValue') or 0, '.6g'))}</span>"]
+    elif status == "error":
+        badges = [f"<span class='badge bad' title='{html.escape(str(verification.get('detail', '')))}'>"
+                  "✗ could not re-run</span>"]
+    elif status == "community" or item.get("pullRequest"):
+        badges = [f"<span class='badge'>community (PR #{html.escape(str(item.get('pullRequest')))})</span>"]
+    else:
+        badges = ["<span class='badge'>pending verification</span>"]
+    source = (item.get("source") or (item.get("data") or {}).get("source") or {})
+    if source.get("url", "").startswith(("https://", "http://")):
+        badges.append(f"<a class='badge' href='{html.escape(source['url'])}' rel='nofollow noopener'>"
+                      f"{html.escape(source.get('name') or 'source')}</a>")
+    return "".join(badges)
+
+
+def _leaderboard_section(hub: HubState, dataset) -> str:
+    rows = benchmarks.leaderboard(hub, dataset, None, base_model_only=False)
+    if not rows:
+        return "<h2>Leaderboard</h2><p class='meta'>No results name this benchmark yet.</p>"
+    lines = []
+    for row in rows:
+        model = html.escape(row["modelId"])
+        lines.append(f"<tr><td>{html.escape(row['taskId'])}</td><td>{row['rank']}</td>"
+                     f"<td><a href='/{model}'>{model}</a></td><td>{html.escape(format(row['value'], '.6g'))}</td>"
+                     f"<td>{_badges(row)}</td></tr>")
+    return ("<h2>Leaderboard</h2><table id='leaderboard'><tr><th>task</th><th>rank</th><th>model</th>"
+            f"<th>value</th><th></th></tr>{''.join(lines)}</table>")
+
+
+def _model_results_section(hub: HubState, model, sha: str) -> str:
+    items = benchmarks.eval_results_json(hub, model, sha)
+    if not items:
+        return ""
+    lines = []
+    for item in items:
+        if "error" in item:
+            lines.append(f"<tr><td colspan='4'>{html.escape(item['filename'])}</td>"
+                         f"<td><span class='badge bad'>invalid: {html.escape(item['error'])}</span></td></tr>")
+            continue
+        dataset = html.escape(item["data"]["dataset"]["id"])
+        lines.append(f"<tr><td><a href='/datasets/{dataset}'>{dataset}</a> <span class='badge'>leaderboard</span>"
+                     f"</td><td>{html.escape(item['data']['dataset']['task_id'])}</td>"
+                     f"<td>{html.escape(format(item['data']['value'], '.6g'))}</td><td>{_badges(item)}</td></tr>")
+    return ("<h2>Evaluation results</h2><table id='eval-results'><tr><th>benchmark</th><th>task</th>"
+            f"<th>value</th><th></th></tr>{''.join(lines)}</table>")
 
 
 def render_markdown(text: str, file_base: str) -> str:
