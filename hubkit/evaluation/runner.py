@@ -114,7 +114,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
         raise EvaluationError(str(error)) from None
     trained = training_results(model)
     recipe = _recipe(request, data, trained)
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     adapter = adapter_for(data.task, data.rows.features, recipe)
     inference_started = time.perf_counter()

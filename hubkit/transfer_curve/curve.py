@@ -129,7 +129,7 @@ def transfer_curve(request: CurveRequest) -> dict[str, Any]:
 def load_data(request: CurveRequest) -> Data:
     """The dataset's train and validation splits, refused unless they can make a stratified curve."""
     from hubkit.datasets.prepare import prepare
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     prepared = prepare(request.dataset, request.config, request.data_dir)
     splits = prepared.dataset
