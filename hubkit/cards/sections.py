@@ -377,7 +377,7 @@ def reproduce(ctx: CardContext) -> str:
 
 
 def train_command(ctx: CardContext) -> str:
-    from hubkit.train.recipes import recipe_for
+    from hubkit.recipes import recipe_for
 
     r, d = ctx.results, ctx.dataset
     base = ctx.base_model.get("id")

@@ -67,7 +67,7 @@ def cli(dataset, config, data_dir, model, output_dir, namespace, max_train_sampl
 
         _step(4, total, "fine-tune the baseline")
         from hubkit.train.fine_tune import TrainRequest, fine_tune
-        from hubkit.train.recipes import recipe_for
+        from hubkit.recipes import recipe_for
 
         recipe = recipe_for(dataset, overrides={"model": model, "epochs": epochs})
         results = fine_tune(TrainRequest(dataset=dataset, config=config, data_dir=data_dir, output_dir=output_dir,

@@ -181,7 +181,7 @@ def training_results(model) -> dict[str, Any] | None:
 
 def _recipe(request: EvalRequest, data: EvalData, trained: dict[str, Any] | None):
     """The training recipe of the model when known (max length, pair mode), else the dataset's."""
-    from hubkit.train.recipes import Recipe, recipe_for
+    from hubkit.recipes import Recipe, recipe_for
 
     if trained and isinstance(trained.get("recipe"), dict):
         known = {f.name for f in dataclasses.fields(Recipe)}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 
 RESULTS_SCHEMA_VERSION = 1
 

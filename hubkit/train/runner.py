@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 from hubkit.train.task import TaskAdapter
 
 CHECKPOINTS = "checkpoints"

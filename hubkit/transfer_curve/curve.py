@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 from hubkit.transfer_curve.record import build_record
 from hubkit.transfer_curve.subsets import cycled, repeats_for, stratified_subsets
 from hubkit.transfer_curve.variants import DOMAIN_ADAPTED, PRETRAINED, RANDOM_INIT, FreshWeights, Variant
