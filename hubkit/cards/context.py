@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from hubkit.cards.errors import CardError
+from hubkit.repocard.errors import CardError
 
 EXTRA_SECTIONS_DIR = "card_sections"
 _BIBTEX = re.compile(r"```(?:bibtex|bib)\s*\n(.*?)```", re.DOTALL)

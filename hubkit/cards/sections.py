@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.cards.context import CardContext
-from hubkit.cards.validate import REPO_ID
+from hubkit.repocard.validate import REPO_ID
 
 TASK_WORDS = {"text-classification": "text classification", "token-classification": "token classification",
               "question-answering": "extractive question answering", "language-modeling": "language modelling"}
