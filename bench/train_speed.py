@@ -32,7 +32,7 @@ def hubkit_loop(model_dir: str, tokenizer, train, workdir: Path) -> float:
     from hubkit.datasets.spec import TaskSpec
     from hubkit.train.recipes import Recipe
     from hubkit.train.runner import train_one_seed
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     recipe = Recipe(model=model_dir, batch_size=BATCH, learning_rate=LR, epochs=1, max_length=MAX_LENGTH,
                     early_stopping_patience=0)

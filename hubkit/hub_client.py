@@ -6,7 +6,9 @@ Resolution order:
    server the user points at.
 2. Otherwise hubkit's embedded hub: a ``hubkit hub serve`` process over a data directory in the
    user's cache (``HUBKIT_HOME``, default ``~/.cache/hubkit``), started in the background on first
-   use and reused by every later command. Its local user and write token are created on first use.
+   use and reused by every later command. Its local user and write token are created on first use,
+   through the server's public admin API (:func:`hubkit.hub.admin.issue_token`); everything else
+   goes to the server over HTTP.
 
 ``huggingface_hub``, ``datasets`` and ``evaluate`` read ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET``
 when they are imported (hub-api.md 1.1 and 10.19), so :func:`configure_environment` must run before
@@ -83,15 +85,14 @@ def _embedded_state() -> dict:
     path = _state_file()
     if path.exists():
         return json.loads(path.read_text())
-    from hubkit.hub import auth, db
+    from hubkit.hub.admin import issue_token
 
     data_dir = embedded_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     user = re.sub(r"[^A-Za-z0-9._-]", "-", getpass.getuser() or "user").strip("-.") or "user"
-    with db.open_database(data_dir) as conn:
-        # The local user also owns the namespaces of the models hubkit bundles, so that it can publish
-        # them under their real ids (see hubkit.train.models).
-        token = auth.create_token(conn, user, write=True, orgs=["sentence-transformers"], display_name="hubkit embedded")
+    # The local user also owns the namespaces of the models hubkit bundles, so that it can publish
+    # them under their real ids (see hubkit.train.models).
+    token = issue_token(data_dir, user, write=True, orgs=["sentence-transformers"], display_name="hubkit embedded")
     state = {"port": _free_port(), "user": user, "token": token}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state))

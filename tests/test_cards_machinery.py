@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from hubkit.cards import markers
-from hubkit.cards.errors import CardError, CardValidationError
-from hubkit.cards.metadata import merge_metadata
-from hubkit.cards.render import render_card, split_card
-from hubkit.cards.validate import validate_card, validate_eval_results
+from hubkit.repocard import markers
+from hubkit.repocard.errors import CardError, CardValidationError
+from hubkit.repocard.metadata import merge_metadata
+from hubkit.repocard.render import render_card, split_card
+from hubkit.repocard.validate import validate_card, validate_eval_results
 
 INDEX = [{"name": "m", "results": [{"task": {"type": "text-classification"},
                                     "dataset": {"type": "sst2", "name": "SST-2", "split": "validation"},

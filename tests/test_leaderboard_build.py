@@ -169,7 +169,7 @@ def test_ranking_intervals_and_tie_groups_from_the_hub(models, tmp_path):
     assert [(r["model"], float(r["score"]), int(r["group"])) for r in rows] == [
         (e["model"]["id"], e["score"], e["group"]) for e in doc["entries"]]
     readme = (tmp_path / "lb/README.md").read_text()
-    from hubkit.cards.validate import validate_card
+    from hubkit.repocard.validate import validate_card
 
     assert validate_card(readme, "dataset")["pretty_name"] == doc["title"]
     assert all(f"| {e['rank']} | {e['group']} | {e['model']['id']}" in readme for e in doc["entries"])

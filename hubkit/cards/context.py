@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from hubkit.cards.errors import CardError
+from hubkit.repocard.errors import CardError
 
 EXTRA_SECTIONS_DIR = "card_sections"
 _BIBTEX = re.compile(r"```(?:bibtex|bib)\s*\n(.*?)```", re.DOTALL)
@@ -70,17 +70,13 @@ class CardContext:
 
 def load_context(folder: Path, repo_id: str | None = None, data_dir: str | None = None,
                  offline: bool | None = None) -> CardContext:
+    from hubkit import results as schema
     from hubkit.cards.datastats import training_stats
-    from hubkit.evaluation import schema
-    from hubkit.evaluation.errors import EvaluationError
 
     folder = Path(folder)
     if not folder.is_dir():
         raise CardError(f"{folder} is not a folder (give a hubkit train or eval output folder)")
-    try:
-        results = schema.load_results(folder / schema.RESULTS_FILE)
-    except EvaluationError as error:
-        raise CardError(str(error)) from None
+    results = schema.load_results(folder / schema.RESULTS_FILE, CardError)
     kind = schema.kind_of(results)
     offline = offline if offline is not None else os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true")
     if kind == schema.TRAINING:

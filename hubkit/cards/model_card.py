@@ -22,9 +22,9 @@ import yaml
 from hubkit.cards import plots as draw
 from hubkit.cards import sections as s
 from hubkit.cards.context import CardContext, load_context
-from hubkit.cards.errors import CardError
-from hubkit.cards.render import render_card
-from hubkit.cards.validate import validate_eval_results
+from hubkit.repocard.errors import CardError
+from hubkit.repocard.render import render_card
+from hubkit.repocard.validate import validate_eval_results
 
 PLOTS_DIR = "plots"
 EVAL_RESULTS_DIR = ".eval_results"

@@ -10,18 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hubkit.cards.errors import CardError
-
-
-def existing_readme(api: Any, repo_id: str, revision: str | None = None, repo_type: str = "model") -> str | None:
-    """The repo's README.md text, or None when the repo or the file does not exist."""
-    from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
-
-    try:
-        path = api.hf_hub_download(repo_id, "README.md", revision=revision, repo_type=repo_type)
-    except (EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError):
-        return None
-    return Path(path).read_text(encoding="utf-8")
+from hubkit.repocard.errors import CardError
+from hubkit.repocard.fetch import existing_readme
 
 
 def owns(api: Any, repo_id: str) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.cards.context import CardContext
-from hubkit.cards.validate import REPO_ID
+from hubkit.repocard.validate import REPO_ID
 
 TASK_WORDS = {"text-classification": "text classification", "token-classification": "token classification",
               "question-answering": "extractive question answering", "language-modeling": "language modelling"}
@@ -377,7 +377,7 @@ def reproduce(ctx: CardContext) -> str:
 
 
 def train_command(ctx: CardContext) -> str:
-    from hubkit.train.recipes import recipe_for
+    from hubkit.recipes import recipe_for
 
     r, d = ctx.results, ctx.dataset
     base = ctx.base_model.get("id")

@@ -9,10 +9,10 @@ import click
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
-    from hubkit.cards.errors import CardError
     from hubkit.datasets.errors import DatasetError
     from hubkit.evaluation.errors import EvaluationError
     from hubkit.hub_client import HubConnectionError
+    from hubkit.repocard.errors import CardError
     from hubkit.train.errors import TrainingError
 
     types: list[type[BaseException]] = [CardError, DatasetError, EvaluationError, HubConnectionError, TrainingError,

@@ -44,7 +44,7 @@ def model(folder, push_to, data_dir, pr) -> None:
 def validate(readme, repo_type) -> None:
     """Check a card's metadata offline; the error names the offending key."""
     with user_errors():
-        from hubkit.cards.validate import validate_card
+        from hubkit.repocard.validate import validate_card
 
         validate_card(readme.read_text(encoding="utf-8"), repo_type)
         click.echo(f"{readme}: valid {repo_type} card metadata")

@@ -1,14 +1,11 @@
 """``hubkit run``: the whole transfer-learning cycle for one dataset, ending on the hub.
 
-prepare -> validate -> push the dataset (Parquet + card) -> fine-tune the baseline -> push the
-model with its card -> evaluate the pushed model by its repo id (with provenance) and add the
-result to its card. Every step is a library call that the other commands use too; a failing
-step stops the run before anything later is pushed.
+The steps are :func:`hubkit.pipeline.run`; this command turns flags into a request, shows the
+progress on stderr and prints the three URLs on stdout.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -16,6 +13,10 @@ import click
 
 def _step(number: int, total: int, text: str) -> None:
     click.secho(f"[{number}/{total}] {text}", fg="cyan", err=True)
+
+
+def _note(text: str) -> None:
+    click.echo(text, err=True)
 
 
 @click.command()
@@ -36,70 +37,17 @@ def cli(dataset, config, data_dir, model, output_dir, namespace, max_train_sampl
         private, no_progress) -> None:
     """Prepare, validate, train, evaluate, card and push DATASET's baseline; prints the URLs."""
     from hubkit.cli._errors import user_errors
-    from hubkit.hub_client import connect
+    from hubkit.pipeline import RunRequest, ValidationFailed, run
 
-    output_dir = output_dir or Path("runs") / (dataset + (f"-{config}" if config else ""))
-    total = 6
+    request = RunRequest(dataset=dataset, config=config, data_dir=data_dir, model=model, output_dir=output_dir,
+                         namespace=namespace, max_train_samples=max_train_samples,
+                         max_eval_samples=max_eval_samples, epochs=epochs, seed=seed, private=private,
+                         progress=not no_progress)
     with user_errors():
-        connection = connect()
-        api = connection.api()
-        namespace = namespace or api.whoami()["name"]
-
-        _step(1, total, f"prepare {dataset} from {data_dir or 'its canonical download'}")
-        from hubkit.datasets.prepare import prepare
-        from hubkit.datasets.validate import validate
-
-        prepared = prepare(dataset, config, data_dir)
-        click.echo(", ".join(f"{split}: {size}" for split, size in prepared.split_sizes.items()), err=True)
-
-        _step(2, total, "validate")
-        report = validate(prepared)
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        if not report.ok:
-            raise click.ClickException(f"{dataset} failed validation: {report.errors[0]}")
-
-        _step(3, total, "push the dataset")
-        from hubkit.datasets.push import push as push_dataset
-
-        dataset_repo = f"{namespace}/{_repo_name(prepared.name, prepared.config_name, config)}"
-        push_dataset(prepared, report, api, dataset_repo, private=private or prepared.card.private_only)
-
-        _step(4, total, "fine-tune the baseline")
-        from hubkit.train.fine_tune import TrainRequest, fine_tune
-        from hubkit.train.recipes import recipe_for
-
-        recipe = recipe_for(dataset, overrides={"model": model, "epochs": epochs})
-        results = fine_tune(TrainRequest(dataset=dataset, config=config, data_dir=data_dir, output_dir=output_dir,
-                                         recipe=recipe, seeds=(seed,), max_train_samples=max_train_samples,
-                                         max_eval_samples=max_eval_samples, progress=not no_progress))
-        primary = results["task"]["primary_metric"]
-        for split, scores in results["aggregate"].items():
-            if primary in scores:
-                click.echo(f"{split} {primary}: {scores[primary]['mean']:.4f}", err=True)
-
-        _step(5, total, "push the model with its card")
-        from hubkit.train.publish import push_output
-
-        model_repo = f"{namespace}/{_repo_name(recipe.model.split('/')[-1], prepared.name, config)}"
-        push_output(output_dir, model_repo, private=private or prepared.card.private_only)
-
-        _step(6, total, "evaluate the pushed model and add the result to its card")
-        from hubkit.evaluation.push import push_evaluation
-        from hubkit.evaluation.runner import EvalRequest, evaluate
-
-        split = "test" if "test" in results["aggregate"] else "validation"
-        eval_dir = output_dir / f"eval-{split}"
-        evaluate(EvalRequest(model=model_repo, dataset=dataset, config=config, split=split, data_dir=data_dir,
-                             output_dir=eval_dir, seed=seed, max_samples=max_eval_samples, overwrite=True))
-        push_evaluation(eval_dir, api)
-
-    endpoint = connection.endpoint
-    click.echo(f"dataset: {endpoint}/datasets/{dataset_repo}")
-    click.echo(f"model:   {endpoint}/{model_repo}")
-    click.echo(f"results: {endpoint}/{model_repo}/resolve/main/results.json")
-
-
-def _repo_name(*parts: str | None) -> str:
-    name = "-".join(dict.fromkeys(p for p in parts if p))
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:96]
+        try:
+            result = run(request, on_step=_step, on_note=_note)
+        except ValidationFailed as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"dataset: {result.dataset_url}")
+    click.echo(f"model:   {result.model_url}")
+    click.echo(f"results: {result.results_url}")

@@ -50,7 +50,7 @@ def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_sam
         recipe_file, resume, push_to, private, bootstrap_resamples, no_progress) -> None:
     """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json."""
     from hubkit.cli._errors import user_errors
-    from hubkit.train.recipes import recipe_for
+    from hubkit.recipes import recipe_for
 
     seed_list = parse_seeds(seed, seeds)
     overrides = {"model": model, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,

@@ -55,7 +55,7 @@ def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_c
     OUT/curve.png and OUT/card_sections/transfer_curve.md, which `hubkit card model OUT` includes.
     """
     from hubkit.cli._errors import user_errors
-    from hubkit.train.recipes import recipe_for
+    from hubkit.recipes import recipe_for
     from hubkit.transfer_curve.curve import CurveRequest, transfer_curve
 
     size_list = parse_sizes(sizes)

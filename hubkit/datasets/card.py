@@ -20,6 +20,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 import hubkit
 from hubkit.datasets.prepare import Prepared
 from hubkit.datasets.validate import Report
+from hubkit.repocard.render import render_card as render, split_card
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
@@ -53,13 +54,11 @@ def parquet_paths(prepared: Prepared, shards: dict[str, int]) -> dict[str, list[
 def render_card(prepared: Prepared, report: Report, existing: str | None = None) -> str:
     """README.md text for ``prepared``, merged into the ``existing`` card when given.
 
-    Goes through the card machinery model cards use (:func:`hubkit.cards.render.render_card`):
+    Goes through the card machinery every hubkit card uses (:func:`hubkit.repocard.render.render_card`):
     the prose sits between hubkit markers, so text a person adds outside them survives a re-push,
     and YAML keys this module does not write are kept. A card from before the markers has its
     old prose replaced (it was all generated) and its metadata merged.
     """
-    from hubkit.cards.render import render_card as render, split_card
-
     card_data = _metadata(prepared, existing)
     if existing and "<!-- hubkit:begin " not in existing:
         existing = "---\n" + yaml_block(split_card(existing)[0]) + "---\n\n" if existing.startswith("---") else None

@@ -2,8 +2,8 @@
 
 Modules, one job each:
 
-- ``schema``: the versioned ``results.json`` layout (documented in ``docs/results-schema.md``),
-  loading with a version check, and the checks every results file must pass.
+- ``schema``: the versioned ``results.json`` layout (:mod:`hubkit.results`, documented in
+  ``docs/results-schema.md``), loaded with a version check; a bad file raises ``EvaluationError``.
 - ``provenance``: model/dataset/metric fingerprints, library versions, device, command line.
 - ``data``: the evaluated split, from a hubkit builder (version + source checksums) or a dataset
   repo on the hub (commit sha), with its task columns.

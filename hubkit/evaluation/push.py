@@ -20,7 +20,8 @@ EVALUATIONS_DIR = "evaluations"
 
 def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> str:
     from hubkit.cards.model_card import build_evaluation_update, evaluation_key
-    from hubkit.cards.push import existing_readme, upload
+    from hubkit.cards.push import upload
+    from hubkit.repocard.fetch import existing_readme
 
     folder = Path(folder)
     results = schema.load_results(folder / schema.RESULTS_FILE)

@@ -114,7 +114,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
         raise EvaluationError(str(error)) from None
     trained = training_results(model)
     recipe = _recipe(request, data, trained)
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     adapter = adapter_for(data.task, data.rows.features, recipe)
     inference_started = time.perf_counter()
@@ -181,7 +181,7 @@ def training_results(model) -> dict[str, Any] | None:
 
 def _recipe(request: EvalRequest, data: EvalData, trained: dict[str, Any] | None):
     """The training recipe of the model when known (max length, pair mode), else the dataset's."""
-    from hubkit.train.recipes import Recipe, recipe_for
+    from hubkit.recipes import Recipe, recipe_for
 
     if trained and isinstance(trained.get("recipe"), dict):
         known = {f.name for f in dataclasses.fields(Recipe)}

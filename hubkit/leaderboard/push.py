@@ -20,7 +20,7 @@ def check_target(api: Any, repo_id: str) -> None:
     from huggingface_hub.errors import HfHubHTTPError
 
     from hubkit.cards.push import owns
-    from hubkit.cards.validate import REPO_ID
+    from hubkit.repocard.validate import REPO_ID
 
     if repo_id.count("/") != 1 or not REPO_ID.match(repo_id):
         raise LeaderboardError(f"--push-to needs a dataset repo id like namespace/name, got {repo_id!r}")

@@ -1,6 +1,6 @@
 """``leaderboard.csv`` and the dataset repo's ``README.md`` (a markdown table and the method).
 
-The README goes through hubkit's card machinery (:func:`hubkit.cards.render.render_card`): the
+The README goes through hubkit's card machinery (:func:`hubkit.repocard.render.render_card`): the
 YAML is validated offline, and the table, method and reproduce sections sit between hubkit
 markers, so a person's notes in the leaderboard repo's card survive the next build.
 """
@@ -43,7 +43,7 @@ def _num(value: Any) -> str:
 
 def readme(doc: dict[str, Any], existing: str | None = None) -> str:
     """The leaderboard repo's card, merged into ``existing`` (the repo's current card) when given."""
-    from hubkit.cards.render import render_card
+    from hubkit.repocard.render import render_card
 
     metadata = {"pretty_name": doc["title"], "tags": ["hubkit", "leaderboard"],
                 "configs": [{"config_name": "default", "data_files": "leaderboard.csv"}]}

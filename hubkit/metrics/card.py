@@ -2,7 +2,7 @@
 
 ``metrics/<name>/README.md`` is the metric card a person writes (YAML: title, tags evaluate and
 metric or comparison, description; prose: inputs, outputs, examples, limitations, citation).
-Publishing puts it through :func:`hubkit.cards.render.render_card` like every other hubkit card:
+Publishing puts it through :func:`hubkit.repocard.render.render_card` like every other hubkit card:
 the metadata is checked offline against the Spaces configuration (``sdk``, colours, ...) before
 anything is uploaded; the prose sits in a hubkit-marked section beside a "load it from the Hub"
 section with the Space's own id; and re-publishing merges into the README the Space already has,
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hubkit.cards.errors import CardValidationError
+from hubkit.repocard.errors import CardValidationError
+from hubkit.repocard.render import render_card, split_card
 
 REQUIRED_KEYS = ("title", "description")
 # evaluate's own convention: tagged evaluate, and metric (or comparison, or measurement) by kind.
@@ -25,8 +26,6 @@ SECTION_ORDER = ["metric-card", "load-from-hub"]
 
 def check_metric_card(card: Path) -> tuple[dict, str]:
     """(metadata, prose) of a metric card; raises naming the file and the key that is missing."""
-    from hubkit.cards.render import split_card
-
     try:
         metadata, body = split_card(card.read_text(encoding="utf-8"))
     except CardValidationError as error:
@@ -51,8 +50,6 @@ def load_from_hub_section(repo_id: str) -> str:
 
 def space_readme(card: Path, repo_id: str, existing: str | None = None) -> str:
     """The Space's README.md text for the metric card ``card`` published as ``repo_id``."""
-    from hubkit.cards.render import render_card
-
     metadata, body = check_metric_card(card)
     sections = [("metric-card", body), ("load-from-hub", load_from_hub_section(repo_id))]
     return render_card("space", {**metadata, **SPACE_METADATA}, sections, existing=existing, order=SECTION_ORDER)

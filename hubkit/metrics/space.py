@@ -16,6 +16,7 @@ from typing import Any
 
 from hubkit.metrics.card import space_readme
 from hubkit.metrics.registry import locate
+from hubkit.repocard import fetch
 
 # The same rule evaluate uses (loading.get_imports) to find the files it will download.
 _RELATIVE_IMPORT = re.compile(r"^(?:from|import)\s+\.([^\s.]+)", re.MULTILINE)
@@ -79,9 +80,7 @@ def push_metric(name: str, repo_id: str, api: Any, private: bool = False) -> str
     """
     from huggingface_hub import CommitOperationAdd
 
-    from hubkit.cards.push import existing_readme
-
-    files = space_files(name, repo_id, existing_readme(api, repo_id, repo_type="space"))
+    files = space_files(name, repo_id, fetch.existing_readme(api, repo_id, repo_type="space"))
     url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
     api.create_commit(repo_id, repo_type="space", commit_message=f"Upload metric {name} with hubkit",
                       operations=[CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)

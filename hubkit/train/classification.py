@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter, class_label_names
+from hubkit.train.task import TaskAdapter, class_label_names, register
 
 
+@register
 class ClassificationTask(TaskAdapter):
     family = "text-classification"
     pipeline_tag = "text-classification"

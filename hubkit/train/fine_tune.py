@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 
 RESULTS_SCHEMA_VERSION = 1
 
@@ -52,7 +52,7 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
     from hubkit.datasets.prepare import prepare
     from hubkit.train.models import resolve_model
     from hubkit.train.runner import device_summary, train_one_seed
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     prepared = prepare(request.dataset, request.config, request.data_dir, request.prepare_options)
     data = prepared.dataset

@@ -23,7 +23,7 @@ import numpy as np
 from hubkit.train.errors import TrainingError
 from hubkit.train.lm_blocks import (BlockCollator, blocks_dataset, cut_blocks, document_separator, mask_eval_blocks,
                                     special_wrapping, token_stream)
-from hubkit.train.task import TaskAdapter
+from hubkit.train.task import TaskAdapter, register
 
 OBJECTIVES = ("auto", "mlm", "clm")
 PIPELINE_TAGS = {"mlm": "fill-mask", "clm": "text-generation"}
@@ -61,6 +61,7 @@ def max_positions(config) -> int | None:
     return None
 
 
+@register
 class LanguageModelingTask(TaskAdapter):
     family = "language-modeling"
     primary_metric = "perplexity"

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from hubkit.train.recipes import DEFAULT_MODEL
+from hubkit.recipes import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

@@ -63,7 +63,7 @@ class PretrainRequest:
 
 def check_request(request: PretrainRequest) -> PretrainRequest:
     """Refuse contradictory options before any work; fill in the defaults that depend on others."""
-    from hubkit.train.recipes import DEFAULT_MODEL
+    from hubkit.recipes import DEFAULT_MODEL
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise TrainingError("hubkit pretrain runs as one process (one GPU or the CPU); run it without torchrun")
@@ -128,7 +128,7 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
     from hubkit.train.corpus import read_corpus, split_documents
     from hubkit.train.fine_tune import _versions, aggregate
     from hubkit.train.lm import LanguageModelingTask
-    from hubkit.train.recipes import Recipe
+    from hubkit.recipes import Recipe
     from hubkit.train.runner import device_summary, train_one_seed
 
     started = time.perf_counter()

@@ -23,8 +23,8 @@ def write_card(output_dir: Path, repo_id: str | None = None, existing: str | Non
 
 def push_output(output_dir: Path, repo_id: str, private: bool = False) -> str:
     """Create the repo if needed and upload the folder in one commit; returns the commit URL."""
-    from hubkit.cards.push import existing_readme
     from hubkit.hub_client import connect
+    from hubkit.repocard.fetch import existing_readme
 
     api = connect().api()
     results = json.loads((output_dir / "results.json").read_text())

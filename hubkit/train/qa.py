@@ -22,11 +22,12 @@ import numpy as np
 
 from hubkit.train.collators import KeepKeys
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter
+from hubkit.train.task import TaskAdapter, register
 
 POSITION_KEYS = ("start_positions", "end_positions")
 
 
+@register
 class QuestionAnsweringTask(TaskAdapter):
     family = "question-answering"
     pipeline_tag = "question-answering"

@@ -1,94 +1,11 @@
-"""Baseline recipes: one readable row per dataset, every value overridable.
+"""The baseline recipes, under the import path training code and user scripts have always used.
 
-The values follow what strong baselines use for a small BERT (MiniLM-L6): a learning rate of a
-few 1e-5 (higher for small models), linear warm-up over 6-10% of steps, weight decay 0.01, and a
-maximum length that covers the dataset's long tail without padding everything to it (padding is
-dynamic, per batch; ``max_length`` only truncates). Override from the CLI (``--learning-rate``)
-or from a YAML/JSON file (``--recipe-file``) whose keys are the field names below.
+The table lives in :mod:`hubkit.recipes`, below the cards that quote it in their "Reproduce"
+section; this module keeps ``from hubkit.train.recipes import recipe_for`` working.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from pathlib import Path
-from typing import Any
+from hubkit.recipes import DEFAULT_MODEL, RECIPES, Recipe, recipe_for
 
-import yaml
-
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    model: str = DEFAULT_MODEL
-    max_length: int = 128
-    batch_size: int = 16
-    learning_rate: float = 1e-4
-    epochs: float = 3.0
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    # Two-input classification: "cross-encoder" ([CLS] a [SEP] b [SEP]) or "bi-encoder".
-    pair_mode: str = "cross-encoder"
-    # Question answering: window stride over long contexts and the longest answer considered.
-    doc_stride: int = 128
-    max_answer_length: int = 30
-    n_best: int = 20
-    # Language modelling: tokens per training block, masking rate for MLM, and the objective
-    # ("mlm", "clm", or "auto": masked for encoders such as BERT, causal for decoders such as GPT-2).
-    block_size: int = 128
-    mlm_probability: float = 0.15
-    objective: str = "auto"
-    early_stopping_patience: int = 2
-
-    def override(self, values: dict[str, Any]) -> "Recipe":
-        known = {f.name: f for f in dataclasses.fields(self)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"unknown recipe field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        clean = {}
-        for key, value in values.items():
-            if value is None:
-                continue
-            kind = type(getattr(self, key))
-            try:
-                clean[key] = kind(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"recipe field {key} must be {kind.__name__}, got {value!r}") from None
-        return dataclasses.replace(self, **clean)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-# One row per dataset (and config, where they differ). Read this table to know what `hubkit train` does.
-RECIPES: dict[str, Recipe] = {
-    "sst2":             Recipe(max_length=66, batch_size=16, learning_rate=2e-4, epochs=3),
-    "imdb":             Recipe(max_length=256, batch_size=16, learning_rate=5e-5, epochs=2),
-    "mrpc":             Recipe(max_length=128, batch_size=16, learning_rate=5e-5, epochs=5, warmup_ratio=0.1),
-    "rte":              Recipe(max_length=128, batch_size=16, learning_rate=5e-5, epochs=5, warmup_ratio=0.1),
-    "csv":              Recipe(max_length=128, batch_size=16, learning_rate=5e-5, epochs=3),
-    "conll2003":        Recipe(max_length=128, batch_size=16, learning_rate=1e-4, epochs=3, warmup_ratio=0.1),
-    "conll2002":        Recipe(max_length=128, batch_size=16, learning_rate=1e-4, epochs=3, warmup_ratio=0.1),
-    "squad":            Recipe(max_length=384, batch_size=16, learning_rate=1e-4, epochs=2, warmup_ratio=0.1),
-    "wikitext2":        Recipe(block_size=128, batch_size=16, learning_rate=5e-5, epochs=1),
-    "tiny_shakespeare": Recipe(block_size=128, batch_size=16, learning_rate=5e-4, epochs=1),
-}
-
-
-def recipe_for(dataset: str, recipe_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Recipe:
-    """The dataset's recipe, then the file's values, then the CLI's (each wins over the one before)."""
-    recipe = RECIPES.get(dataset, Recipe())
-    if recipe_file is not None:
-        path = Path(recipe_file)
-        try:
-            values = (json.loads if path.suffix == ".json" else yaml.safe_load)(path.read_text())
-        except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise ValueError(f"{path}: cannot read the recipe file: {exc}".replace("\n", " ")) from None
-        if not isinstance(values, dict):
-            raise ValueError(f"{path}: a recipe file must map field names to values")
-        try:
-            recipe = recipe.override(values)
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
-    return recipe.override(overrides or {})
+__all__ = ["DEFAULT_MODEL", "RECIPES", "Recipe", "recipe_for"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 from hubkit.train.task import TaskAdapter
 
 CHECKPOINTS = "checkpoints"
@@ -98,25 +98,48 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     ``save=False`` keeps no checkpoint and no model (for callers that only want the scores, like
     learning curves); such a run cannot be resumed.
     """
-    import torch
-    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers import set_seed
 
-    set_seed(seed)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    checkpoints = output_dir / CHECKPOINTS
-    resume_from = last_checkpoint(checkpoints) if resume else None
-    if not resume and checkpoints.is_dir() and last_checkpoint(checkpoints):
-        raise TrainingError(f"{output_dir} already holds checkpoints of an earlier run; pass --resume to continue it "
-                            "or choose another --output-dir")
+    set_seed(seed)  # before the model is loaded: a new head's initial weights come from this seed
+    resume_from = resume_point(output_dir, resume)
     model = adapter.load_model(model_path, **load_kwargs)
     train_tok = adapter.tokenize(tokenizer, train_raw, training=True)
     eval_tok = {name: adapter.tokenize(tokenizer, split, training=False) for name, split in eval_splits.items()}
     validation = eval_tok.get("validation")
+    args = training_arguments(adapter, recipe, seed, output_dir / CHECKPOINTS, len(train_tok),
+                              has_validation=validation is not None, save=save, progress=progress)
+    trainer = _trainer(adapter, recipe, model, args, tokenizer, train_tok, validation, output_dir, progress)
+    runtime = _train(trainer, resume_from, recipe.batch_size)
+    metrics = _score(adapter, trainer, eval_splits, eval_tok, output_dir, n_resamples, seed)
+    if trainer.is_world_process_zero() and save:
+        trainer.save_model(str(output_dir))
+        tokenizer.save_pretrained(str(output_dir))
+        (output_dir / "training_args.json").write_text(args.to_json_string())
+    return SeedRun(seed, output_dir, metrics, runtime, trainer.state.log_history)
+
+
+def resume_point(output_dir: Path, resume: bool) -> str | None:
+    """The checkpoint to continue from (``resume``), refusing to train over an earlier run's checkpoints."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    checkpoints = output_dir / CHECKPOINTS
+    if resume:
+        return last_checkpoint(checkpoints)
+    if checkpoints.is_dir() and last_checkpoint(checkpoints):
+        raise TrainingError(f"{output_dir} already holds checkpoints of an earlier run; pass --resume to continue it "
+                            "or choose another --output-dir")
+    return None
+
+
+def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoints: Path, n_train: int, *,
+                       has_validation: bool, save: bool, progress: bool):
+    """The ``TrainingArguments`` of one seed: the recipe's values, plus what the device and task decide."""
+    import torch
+    from transformers import TrainingArguments
+
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
     selection = adapter.selection_metric or "loss"
-    has_validation = validation is not None
-    args = TrainingArguments(
+    return TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=recipe.batch_size,
         per_device_eval_batch_size=recipe.batch_size * 2,
@@ -138,7 +161,7 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         greater_is_better=adapter.greater_is_better if selection != "loss" else False,
         logging_strategy="steps",
         logging_nan_inf_filter=False,
-        logging_steps=max(1, min(50, len(train_tok) // recipe.batch_size // 10 or 1)),
+        logging_steps=max(1, min(50, n_train // recipe.batch_size // 10 or 1)),
         report_to="none",
         bf16=bf16,
         fp16=cuda and not bf16,
@@ -150,11 +173,18 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         dataloader_pin_memory=cuda,
         disable_tqdm=not progress,
     )
+
+
+def _trainer(adapter: TaskAdapter, recipe: Recipe, model, args, tokenizer, train_tok, validation, output_dir: Path,
+             progress: bool):
+    from transformers import Trainer
+
     trainer = Trainer(
         model=model, args=args, train_dataset=train_tok, eval_dataset=validation,
         data_collator=DropKeys(adapter.collator(tokenizer)), processing_class=tokenizer,
         compute_metrics=adapter.compute_metrics if adapter.selection_metric else None,
-        callbacks=_callbacks(output_dir / "train_log.jsonl", recipe.early_stopping_patience if has_validation else 0,
+        callbacks=_callbacks(output_dir / "train_log.jsonl",
+                             recipe.early_stopping_patience if validation is not None else 0,
                              main_process=int(os.environ.get("RANK", "0")) == 0),
     )
     if not progress:
@@ -162,29 +192,37 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         from transformers.trainer_callback import PrinterCallback
 
         trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+def _train(trainer, resume_from: str | None, batch_size: int) -> float:
+    """Run the training loop; seconds it took. Running out of memory becomes advice, not a traceback."""
+    import torch
+
     started = time.perf_counter()
     try:
         trainer.train(resume_from_checkpoint=resume_from)
     except torch.cuda.OutOfMemoryError:
-        raise TrainingError(f"out of GPU memory at batch size {recipe.batch_size}; lower --batch-size or "
+        raise TrainingError(f"out of GPU memory at batch size {batch_size}; lower --batch-size or "
                             "--max-length") from None
     except RuntimeError as exc:
         if "out of memory" in str(exc).lower():
-            raise TrainingError(f"out of memory at batch size {recipe.batch_size}; lower --batch-size or "
+            raise TrainingError(f"out of memory at batch size {batch_size}; lower --batch-size or "
                                 "--max-length") from None
         raise
-    runtime = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def _score(adapter: TaskAdapter, trainer, eval_splits: dict[str, Any], eval_tok: dict[str, Any], output_dir: Path,
+           n_resamples: int, seed: int) -> dict[str, dict[str, Any]]:
+    """Each eval split's scores with the trained model; the main process also writes its predictions."""
     metrics = {}
     for name, split in eval_splits.items():
         predictions = adapter.predict(trainer, split, eval_tok[name])
         metrics[name] = adapter.score(predictions, n_resamples=n_resamples, seed=seed)
         if trainer.is_world_process_zero():
             _write_predictions(output_dir / f"predictions_{name}.jsonl", predictions)
-    if trainer.is_world_process_zero() and save:
-        trainer.save_model(str(output_dir))
-        tokenizer.save_pretrained(str(output_dir))
-        (output_dir / "training_args.json").write_text(args.to_json_string())
-    return SeedRun(seed, output_dir, metrics, runtime, trainer.state.log_history)
+    return metrics
 
 
 def _write_predictions(path: Path, predictions: dict[str, Any]) -> None:

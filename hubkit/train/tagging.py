@@ -15,12 +15,13 @@ import numpy as np
 
 from hubkit.train.collators import KeepKeys
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter, class_label_names
+from hubkit.train.task import TaskAdapter, class_label_names, register
 
 IGNORE = -100  # the label cross-entropy skips (PyTorch's default ignore_index)
 NO_WORD = -1  # word index of special tokens ([CLS], [SEP]) in the stored word_ids
 
 
+@register
 class TaggingTask(TaskAdapter):
     family = "token-classification"
     pipeline_tag = "token-classification"

@@ -1,13 +1,18 @@
-"""What every task family provides to the shared training loop (:mod:`hubkit.train.runner`).
+"""What every task family provides to the shared training loop (:mod:`hubkit.train.runner`), and the
+registry the families add themselves to.
 
 A task adapter turns a builder's dataset (with its declared task columns) into model inputs,
 builds the right model head, and turns model outputs back into predictions in the dataset's own
 terms (labels, word tags, answer spans, perplexity) to score them with hubkit's metrics.
+
+A family module decorates its adapter with :func:`register`; this module imports none of them, so
+the arrows point one way (family -> task). :mod:`hubkit.train.families` loads the families hubkit
+ships and those other packages declare, and looks one up for a dataset.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from hubkit.train.errors import TrainingError
 
@@ -64,22 +69,26 @@ class TaskAdapter:
         raise NotImplementedError
 
 
-def adapter_for(spec, features, recipe) -> TaskAdapter:
-    """The adapter of the dataset's task family."""
-    if spec.family == "text-classification":
-        from hubkit.train.classification import ClassificationTask
+_REGISTRY: dict[str, type[TaskAdapter]] = {}
+AdapterClass = TypeVar("AdapterClass", bound=type[TaskAdapter])
 
-        return ClassificationTask(spec, features, recipe)
-    if spec.family == "token-classification":
-        from hubkit.train.tagging import TaggingTask
 
-        return TaggingTask(spec, features, recipe)
-    if spec.family == "question-answering":
-        from hubkit.train.qa import QuestionAnsweringTask
+def register(adapter: AdapterClass) -> AdapterClass:
+    """Class decorator: make ``adapter`` the one adapter of its ``family``.
 
-        return QuestionAnsweringTask(spec, features, recipe)
-    if spec.family == "language-modeling":
-        from hubkit.train.lm import LanguageModelingTask
+    A second adapter for the same family is an error naming both, not a silent replacement.
+    """
+    family = adapter.__dict__.get("family")
+    if not isinstance(family, str) or not family:
+        raise TypeError(f"{adapter.__qualname__} must set the class attribute 'family' to register")
+    current = _REGISTRY.get(family)
+    if current is not None and current is not adapter:
+        raise TrainingError(f"task family {family!r} is registered twice: {current.__module__}.{current.__qualname__} "
+                            f"and {adapter.__module__}.{adapter.__qualname__}")
+    _REGISTRY[family] = adapter
+    return adapter
 
-        return LanguageModelingTask(spec, features, recipe)
-    raise TrainingError(f"no trainer for task family {spec.family!r}")
+
+def registered() -> dict[str, type[TaskAdapter]]:
+    """The adapters registered so far, by family (a copy)."""
+    return dict(_REGISTRY)

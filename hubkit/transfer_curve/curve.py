@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 from hubkit.transfer_curve.record import build_record
 from hubkit.transfer_curve.subsets import cycled, repeats_for, stratified_subsets
 from hubkit.transfer_curve.variants import DOMAIN_ADAPTED, PRETRAINED, RANDOM_INIT, FreshWeights, Variant
@@ -129,7 +129,7 @@ def transfer_curve(request: CurveRequest) -> dict[str, Any]:
 def load_data(request: CurveRequest) -> Data:
     """The dataset's train and validation splits, refused unless they can make a stratified curve."""
     from hubkit.datasets.prepare import prepare
-    from hubkit.train.task import adapter_for
+    from hubkit.train.families import adapter_for
 
     prepared = prepare(request.dataset, request.config, request.data_dir)
     splits = prepared.dataset

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.recipes import Recipe
+from hubkit.recipes import Recipe
 
 
 def apportion(class_sizes: Sequence[int], n: int) -> list[int]:

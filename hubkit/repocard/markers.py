@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from hubkit.cards.errors import CardError
+from hubkit.repocard.errors import CardError
 
 _NAME = r"[A-Za-z0-9][\w:.\-]*"
 _SECTION = re.compile(rf"<!-- hubkit:begin ({_NAME}) -->\n?(.*?)<!-- hubkit:end \1 -->\n?", re.DOTALL)

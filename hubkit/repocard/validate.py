@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import yaml
 
-from hubkit.cards.errors import CardValidationError
+from hubkit.repocard.errors import CardValidationError
+from hubkit.repocard.vocabulary import HUB_LICENSES, SIZE_CATEGORIES, TASK_CATEGORIES
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?$")
 LANGUAGE = re.compile(r"^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*|code|multilingual)$")
@@ -91,8 +92,6 @@ def _string(key: str, value: Any) -> None:
 
 
 def _license(key: str, value: Any) -> None:
-    from hubkit.datasets.card_check import HUB_LICENSES
-
     _strings(key, value, allowed=HUB_LICENSES)
 
 
@@ -201,14 +200,10 @@ MODEL_CHECKS: dict[str, Callable[[str, Any], None]] = {
 
 
 def _task_categories(key: str, value: Any) -> None:
-    from hubkit.datasets.card_check import TASK_CATEGORIES
-
     _strings(key, value, allowed=TASK_CATEGORIES)
 
 
 def _size_categories(key: str, value: Any) -> None:
-    from hubkit.datasets.card_check import SIZE_CATEGORIES
-
     _strings(key, value, allowed=SIZE_CATEGORIES | {"other"})
 
 

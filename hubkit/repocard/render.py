@@ -3,18 +3,18 @@
 This is the machinery every hubkit card goes through (model cards, dataset cards, and the metric
 cards published as Spaces): huggingface_hub's ``ModelCardData``, ``DatasetCardData`` and
 ``SpaceCardData`` serialise the metadata (so ``model-index`` comes out in the Hub's canonical
-form), :mod:`hubkit.cards.metadata` keeps keys hubkit does not own, :mod:`hubkit.cards.markers`
-keeps hand-written prose, and :mod:`hubkit.cards.validate` checks the result offline before anyone
-uploads it.
+form), :mod:`hubkit.repocard.metadata` keeps keys hubkit does not own,
+:mod:`hubkit.repocard.markers` keeps hand-written prose, and :mod:`hubkit.repocard.validate`
+checks the result offline before anyone uploads it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from hubkit.cards import markers
-from hubkit.cards.metadata import merge_metadata
-from hubkit.cards.validate import front_matter, validate_card, validate_metadata
+from hubkit.repocard import markers
+from hubkit.repocard.metadata import merge_metadata
+from hubkit.repocard.validate import front_matter, validate_card, validate_metadata
 
 
 def split_card(text: str | None) -> tuple[dict[str, Any], str]:
@@ -31,7 +31,7 @@ def split_card(text: str | None) -> tuple[dict[str, Any], str]:
 
 def render_card(repo_type: str, metadata: dict[str, Any], sections: Iterable[tuple[str, str]],
                 existing: str | None = None, order: list[str] | None = None, retired: Iterable[str] = ()) -> str:
-    """The full README text; raises :class:`~hubkit.cards.errors.CardError` before returning anything invalid."""
+    """The full README text; raises :class:`~hubkit.repocard.errors.CardError` before returning anything invalid."""
     from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, ModelCardData, SpaceCard, SpaceCardData
 
     old_metadata, old_body = split_card(existing)
