@@ -54,13 +54,12 @@ def token() -> None:
 @click.option("--name", "display_name", default="cli", show_default=True, help="A label for the token.")
 def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ...], display_name: str) -> None:
     """Create USER if needed and print a new token for it (the last line of stdout)."""
-    from hubkit.hub import auth, db
+    from hubkit.hub.admin import issue_token
 
-    with db.open_database(data_dir) as conn:
-        try:
-            new_token = auth.create_token(conn, user, write=not read_only, orgs=list(orgs), display_name=display_name)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+    try:
+        new_token = issue_token(data_dir, user, write=not read_only, orgs=orgs, display_name=display_name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     role = "read" if read_only else "write"
     click.echo(f"created a {role} token for {user}" + (f" (orgs: {', '.join(orgs)})" if orgs else ""), err=True)
     click.echo(new_token)

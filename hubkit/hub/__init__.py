@@ -10,5 +10,12 @@ The server speaks the subset of the Hugging Face Hub HTTP API that the unmodifie
 - :mod:`.repos`: repositories as the Hub sees them: revisions, trees, commits, refs.
 - :mod:`.auth`: users, organisations and tokens; who may read and write what.
 - :mod:`.app`: the HTTP layer (routing on the raw path, request parsing, responses).
+- :mod:`.names`: file paths and ref names, refused or normalised as the Hub does.
+- :mod:`.bodies`, :mod:`.cardyaml`: JSON bodies and card YAML, parsed with bounds.
+- :mod:`.evalresults`, :mod:`.benchmarks`: benchmarks, ``.eval_results``, leaderboards, verification.
 - :mod:`.webui`: the small HTML pages a person looks at.
+
+Public API for the rest of hubkit (``docs/architecture.md``): :mod:`.admin` (users, tokens and the
+re-checks of ``hubkit hub verify`` over a data dir), :mod:`.app` and :mod:`.serving` (``hub
+serve``) and :mod:`.gc`. Everything else is reached over HTTP.
 """
