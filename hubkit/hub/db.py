@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS org_members (
     user TEXT NOT NULL,
     PRIMARY KEY (org, user)
 );
+-- Namespaces the hub itself owns (mirrors of upstream models): no user has or joins them.
+CREATE TABLE IF NOT EXISTS mirror_namespaces (
+    name TEXT PRIMARY KEY COLLATE NOCASE
+);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     user TEXT NOT NULL,
