@@ -112,7 +112,7 @@ def test_verification_records_are_signed_and_doctored_claims_fail(hub, benchmark
     push_results(honest, [entry])
     push_results(doctored, [{**entry, "value": 0.9142}])
 
-    state = HubState(hub.data_dir)  # what `hubkit hub verify` does beside the server
+    state = HubState(hub.data_dir, serving=False)  # what `hubkit hub verify` does beside the server
     jobs = {job.model.repo_id: job for job in benchmarks.pending_jobs(state) if job.dataset.repo_id == benchmark}
     assert set(jobs) == {honest, doctored}
     assert benchmarks.record(state, jobs[honest], measured=0.81424) == evalresults.REPRODUCED

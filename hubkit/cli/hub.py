@@ -81,3 +81,31 @@ def gc(data_dir: Path, grace_seconds: float, dry_run: bool) -> None:
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {report.removed} unreferenced objects ({report.freed_bytes} bytes); kept "
                f"{report.referenced} referenced and {report.kept_young} younger than {grace_seconds:g}s")
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
+              help="The data dir of the hub whose claimed results to re-check (the one `hub serve` uses).")
+@click.option("--once", is_flag=True, help="Re-check what is pending, then exit (default: keep watching).")
+@click.option("--interval", "interval_s", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="Seconds between looks for new claims when nothing is pending.")
+def verify(data_dir: Path, once: bool, interval_s: float) -> None:
+    """Re-run the evaluation behind every claimed result on a benchmark, and mark it verified or not.
+
+    Runs beside `hubkit hub serve` over the same data dir. Each claim (a model's `.eval_results`
+    entry naming a benchmark dataset and task) is evaluated from the model's commit and the
+    dataset's commit; the outcome is signed by the hub and shown on the leaderboard.
+
+    \b
+    Example:
+      hubkit hub verify --data-dir ./hub-data --once
+    """
+    from hubkit.cli._errors import user_errors
+    from hubkit.evaluation.reverify import verify_pending
+
+    with user_errors():
+        outcomes = verify_pending(data_dir, once=once, interval_s=interval_s,
+                                  report=lambda outcome: click.echo(outcome.describe()))
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("reproduced", "failed", "error")}
+    click.echo(f"re-checked {len(outcomes)} claims: {counts['reproduced']} reproduced, {counts['failed']} not "
+               f"reproduced, {counts['error']} could not be re-run", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from hubkit.evaluation.errors import EvaluationError
@@ -40,7 +41,9 @@ def load_split(name: str, config: str | None, split: str | None, data_dir: str |
     """The split to score: from a hubkit builder, or else from a dataset repo on the hub."""
     from hubkit.datasets import registry
 
-    if name in registry.discover():
+    if Path(name).is_dir():
+        data = _from_folder(Path(name), config, split)
+    elif name in registry.discover():
         if revision:
             raise EvaluationError(f"{name} is a hubkit builder: it is pinned by its version and source checksums, "
                                   "not by --dataset-revision")
@@ -107,6 +110,27 @@ def _from_hub(repo_id: str, config: str | None, split: str | None, revision: str
     provenance = {"source": "hub", "repo_id": repo_id, "revision": info.sha, "builder_version": None, "sources": []}
     return EvalData(repo_id, config or "default", chosen, rows, task, card.get("pretty_name") or repo_id,
                     license_id if isinstance(license_id, str) else None,
+                    {name: len(part) for name, part in loaded.items()}, provenance)
+
+
+def _from_folder(folder: Path, config: str | None, split: str | None) -> EvalData:
+    """A dataset repo's files in a local folder (``hubkit hub verify`` exports a benchmark at its sha)."""
+    import datasets
+    from huggingface_hub import DatasetCard
+
+    readme = folder / "README.md"
+    card = DatasetCard.load(readme).data.to_dict() if readme.is_file() else {}
+    names = [c.get("config_name", "default") for c in card.get("configs") or [] if isinstance(c, dict)]
+    try:
+        loaded = datasets.load_dataset(str(folder), config if config in names else None)
+    except (ValueError, FileNotFoundError) as error:
+        raise EvaluationError(f"cannot load the dataset in {folder.name}: {str(error).splitlines()[0]}") from None
+    chosen = _pick_split(list(loaded), split, folder.name)
+    rows = loaded[chosen]
+    task = infer_task(rows.features, card.get("task_categories") or [], folder.name)
+    provenance = {"source": "folder", "repo_id": None, "revision": None, "builder_version": None, "sources": []}
+    return EvalData(folder.name, config or "default", chosen, rows, task, card.get("pretty_name") or folder.name,
+                    card.get("license") if isinstance(card.get("license"), str) else None,
                     {name: len(part) for name, part in loaded.items()}, provenance)
 
 

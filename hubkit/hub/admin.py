@@ -42,7 +42,7 @@ def mirror_folder(data_dir: Path, repo_id: str, folder: Path, *, message: str, r
     from hubkit.hub.state import HubState
 
     namespace, _, name = repo_id.partition("/")
-    hub = HubState(Path(data_dir))
+    hub = HubState(Path(data_dir), serving=False)
     try:
         auth.reserve_mirror_namespace(hub.conn, namespace)
         repo = hub.repos.get(repo_type, namespace, name) or hub.repos.create(
@@ -83,3 +83,42 @@ def _commit_folder(hub, repo, folder: Path, message: str) -> str:
     sha, _ = hub.repos.apply_commit(repo, "main", operations, title=message, message="", author=MIRROR_AUTHOR,
                                     parent_commit=head, create_pr=False)
     return sha
+
+
+# ----- re-checks of claimed results (``hubkit hub verify``) -----
+def pending_verifications(data_dir: Path) -> list:
+    """Claims on benchmarks this hub has not re-checked yet (:class:`hubkit.hub.evalresults.Job`)."""
+    from hubkit.hub import benchmarks
+    from hubkit.hub.state import HubState
+
+    hub = HubState(Path(data_dir), serving=False)
+    try:
+        return benchmarks.pending_jobs(hub)
+    finally:
+        hub.conn.close()
+
+
+def export_for_verification(data_dir: Path, job, destination: Path) -> tuple[Path, Path]:
+    """The job's model at its sha and benchmark dataset at its sha, as two local folders."""
+    from hubkit.hub import benchmarks
+    from hubkit.hub.state import HubState
+
+    hub = HubState(Path(data_dir), serving=False)
+    try:
+        model = benchmarks.export_snapshot(hub, job.model, job.model_sha, Path(destination) / "model")
+        dataset = benchmarks.export_snapshot(hub, job.dataset, job.dataset_sha, Path(destination) / "dataset")
+        return model, dataset
+    finally:
+        hub.conn.close()
+
+
+def record_verification(data_dir: Path, job, *, measured: float | None, error: str | None = None) -> str:
+    """Store the signed outcome of a re-check; returns ``reproduced``, ``failed`` or ``error``."""
+    from hubkit.hub import benchmarks
+    from hubkit.hub.state import HubState
+
+    hub = HubState(Path(data_dir), serving=False)
+    try:
+        return benchmarks.record(hub, job, measured=measured, error=error)
+    finally:
+        hub.conn.close()

@@ -28,11 +28,14 @@ CARD_CACHE_BYTES = 64 * 1024 * 1024
 class HubState:
     """The server's state over one ``--data-dir``; everything persistent lives under it."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, serving: bool = True):
+        """``serving=False`` for tools beside a running server (admin, verify): they must not sweep
+        the upload folder, which holds the server's uploads in progress."""
         self.data_dir = Path(data_dir)
         self.conn = db.connect(self.data_dir)
         self.blobs = BlobStore(self.data_dir)
-        self.blobs.clean_partial_uploads()
+        if serving:
+            self.blobs.clean_partial_uploads()
         self.repos = Repos(self.conn, self.blobs)
         self.signing_key = _load_signing_key(self.data_dir)
         self._card_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)
