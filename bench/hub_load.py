@@ -126,16 +126,17 @@ def lost_commits(server: HubProcess, token: str, acknowledged: list[str]) -> int
 def run_load(label: str, source: Path | None, args: argparse.Namespace, work: Path) -> dict:
     import psutil
 
-    server = HubProcess(work / f"hub-{label}", source=source).start()
+    serve_args = ("--workers", str(args.workers)) if args.workers and source is None else ()
+    server = HubProcess(work / f"hub-{label}", source=source, serve_args=serve_args).start()
     try:
         token = create_token(server.data_dir, "load")
         prepare(server, token, work)
-        server_ps = psutil.Process(server.process.pid)
-        server_cpu_before = sum(server_ps.cpu_times()[:2])
+        server_ps = [psutil.Process(server.process.pid), *psutil.Process(server.process.pid).children(recursive=True)]
+        server_cpu_before = sum(sum(p.cpu_times()[:2]) for p in server_ps)
         generator = subprocess.run(
             [sys.executable, __file__, "--generate", server.endpoint, token, str(args.clients), str(args.seconds)],
             capture_output=True, text=True, start_new_session=True, check=True)
-        server_cpu = sum(server_ps.cpu_times()[:2]) - server_cpu_before
+        server_cpu = sum(sum(p.cpu_times()[:2]) for p in server_ps) - server_cpu_before
         result = json.loads(generator.stdout.strip().splitlines()[-1])
         result["server_cpu_s"] = server_cpu
         result["lost"] = lost_commits(server, token, result["acknowledged"])
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--baseline-source", type=Path, help="A checkout of the hubkit to compare with.")
+    parser.add_argument("--workers", type=int, help="`hub serve --workers` for the current server (default: its own).")
     args = parser.parse_args()
     os.environ.update(HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1")
     work = Path(tempfile.mkdtemp(prefix="hubkit-load-"))

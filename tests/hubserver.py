@@ -36,13 +36,15 @@ def create_token(data_dir: Path, user: str, *, read_only: bool = False, orgs: tu
 class HubProcess:
     """One server process over ``data_dir`` on ``port``; can be stopped, killed and restarted."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, source: Path | None = None):
+    def __init__(self, data_dir: Path, port: int | None = None, source: Path | None = None,
+                 serve_args: tuple[str, ...] = ()):
         """``source``: serve the hubkit of another checkout (benches compare a change with its base)."""
         self.data_dir = Path(data_dir)
         # HUBKIT_TEST_SERVER_SOURCE: run the tests against the server of another checkout, to show
         # that a new test fails on the code before its change.
         source = source or os.environ.get("HUBKIT_TEST_SERVER_SOURCE")
         self.source = Path(source) if source else None
+        self.serve_args = tuple(serve_args)
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -56,7 +58,7 @@ class HubProcess:
             env["PYTHONPATH"] = os.pathsep.join([str(self.source), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hubkit.cli", "hub", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), "--quiet"], stdout=log, stderr=subprocess.STDOUT, env=env,
+             "--port", str(self.port), "--quiet", *self.serve_args], stdout=log, stderr=subprocess.STDOUT, env=env,
             cwd=self.source)  # ``python -m`` puts the working directory first on sys.path
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

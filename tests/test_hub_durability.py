@@ -9,12 +9,13 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
 
-from hubserver import HubProcess, request
+from hubserver import HubProcess, create_token, request
 
 
 def test_restart_serves_everything_byte_identically(own_hub, tmp_path):
@@ -95,3 +96,22 @@ def test_kill_during_large_upload_leaves_previous_commit_and_no_partial_file(own
     sibling = next(s for s in info.siblings if s.rfilename == "big.safetensors")
     assert sibling.lfs.sha256 == digest and sibling.size == big.stat().st_size
     assert [c.commit_id for c in api.list_repo_commits("carol/crash")][1] == previous
+
+
+def test_several_workers_serve_one_port_and_die_with_the_server(tmp_path):
+    process = HubProcess(tmp_path / "hub", serve_args=("--workers", "2")).start()
+    token = create_token(process.data_dir, "dora")
+    api = HfApi(endpoint=process.endpoint, token=token)
+    api.create_repo("dora/multi")
+    shas = {api.upload_file(path_or_fileobj=str(i).encode(), path_in_repo=f"{i}.txt", repo_id="dora/multi").oid
+            for i in range(6)}
+    assert len(shas) == 6 and len(api.list_repo_files("dora/multi")) == 7
+    import psutil
+
+    workers = psutil.Process(process.process.pid).children(recursive=True)
+    assert len(workers) >= 2
+    process.kill9()
+    psutil.wait_procs(workers, timeout=10)
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{process.endpoint}/api/hubkit/health", timeout=2)

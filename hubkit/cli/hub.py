@@ -18,14 +18,16 @@ def cli() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
-def serve(data_dir: Path, host: str, port: int, quiet: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes accepting on the one port. More keep a slow commit from stalling "
+                   "reads in other processes, but a process waiting for SQLite's write lock stalls its own "
+                   "requests (see bench/hub_load.py).")
+def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int | None) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
-    import uvicorn
+    from hubkit.hub.serving import ListenError, endpoint_of, listening_socket
+    from hubkit.hub.serving import serve as serve_forever
 
-    from hubkit.hub.app import create_app
-    from hubkit.hub.serving import ListenError, endpoint_of, listening_socket, server_config
-
-    app = create_app(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
     try:
         sock = listening_socket(host, port)
     except ListenError as exc:
@@ -38,7 +40,7 @@ def serve(data_dir: Path, host: str, port: int, quiet: bool) -> None:
     click.echo("export HF_TOKEN=<token from: hubkit hub token create USER --data-dir DIR>")
     click.echo("export HF_HUB_DISABLE_TELEMETRY=1 HF_UPDATE_DOWNLOAD_COUNTS=false DISABLE_SAFETENSORS_CONVERSION=1",
                nl=True)
-    uvicorn.Server(server_config(app, access_log=not quiet)).run(sockets=[sock])
+    serve_forever(data_dir, sock, workers=workers, access_log=not quiet)
 
 
 @cli.group()

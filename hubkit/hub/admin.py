@@ -29,6 +29,13 @@ def issue_token(data_dir: Path, user: str, *, write: bool = True, orgs: Iterable
 MIRROR_AUTHOR = "hubkit-mirror"
 
 
+def clean_partial_uploads(data_dir: Path) -> int:
+    """Remove uploads a crash left half-written; only while no server is serving ``data_dir``."""
+    from hubkit.hub.blobs import BlobStore
+
+    return BlobStore(Path(data_dir)).clean_partial_uploads()
+
+
 def mirror_folder(data_dir: Path, repo_id: str, folder: Path, *, message: str, repo_type: str = "model") -> str:
     """Publish ``folder`` as ``repo_id`` in a namespace the hub itself owns; returns the commit sha.
 

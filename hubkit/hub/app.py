@@ -64,8 +64,8 @@ def _with_security_headers(send):
 class HubApp:
     """ASGI entry point over one data dir."""
 
-    def __init__(self, data_dir: Path):
-        self.hub = HubState(data_dir)
+    def __init__(self, data_dir: Path, *, serving: bool = True):
+        self.hub = HubState(data_dir, serving=serving)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -211,5 +211,6 @@ class HubApp:
         raise HubError(404, "NotFound", f"No API route for {method} {request.url.path}.")
 
 
-def create_app(data_dir: Path) -> HubApp:
-    return HubApp(Path(data_dir))
+def create_app(data_dir: Path, *, serving: bool = True) -> HubApp:
+    """``serving=False`` for a worker among several: it leaves the upload folder alone."""
+    return HubApp(Path(data_dir), serving=serving)

@@ -12,9 +12,13 @@ Every API call and every file download then cost ~44 ms instead of ~1 ms. Creati
 
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 import uvicorn
+
+DATA_DIR_ENV = "HUBKIT_SERVE_DATA_DIR"
 
 # Limits on what one connection may make the server hold or wait for.
 KEEP_ALIVE_S = 30
@@ -44,9 +48,58 @@ def endpoint_of(sock: socket.socket, host: str) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def server_config(app, *, access_log: bool) -> uvicorn.Config:
+def server_config(app, *, access_log: bool, workers: int = 1) -> uvicorn.Config:
     """uvicorn settings for the hub: plain asyncio + h11, bounded request heads."""
     # uvicorn's access lines are logged at INFO: below that level ``access_log`` alone shows nothing.
     return uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
-                          timeout_keep_alive=KEEP_ALIVE_S,
+                          timeout_keep_alive=KEEP_ALIVE_S, workers=workers, factory=isinstance(app, str),
                           h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT_BYTES)
+
+
+def app_from_environment():
+    """The app of one worker process (uvicorn imports this by name in each worker it spawns)."""
+    from hubkit.hub.app import create_app
+
+    _die_with_parent()
+    return create_app(Path(os.environ[DATA_DIR_ENV]), serving=False)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the serving process does, even on ``kill -9`` (which it cannot pass on):
+    orphaned workers would keep the port and keep writing to a data dir thought stopped."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    PR_SET_PDEATHSIG = 1
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool) -> None:
+    """Serve until interrupted: one process, or ``workers`` processes accepting on one socket.
+
+    Several workers keep one slow request (a commit waiting on fsync, a large listing) from
+    stalling the others: each worker has its own event loop, and SQLite in WAL mode lets them read
+    in parallel while commits still serialize in its write lock. Each worker keeps its own caches;
+    they are keyed by content digests and commit shas, which never change meaning, so they cannot
+    go stale. Uploads left half-written by a crash are swept once, here, before any worker starts,
+    never by a worker (another worker may be writing one).
+    """
+    from hubkit.hub.app import create_app
+
+    if workers <= 1:
+        uvicorn.Server(server_config(create_app(data_dir), access_log=access_log)).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    from hubkit.hub.admin import clean_partial_uploads
+
+    clean_partial_uploads(data_dir)
+    os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
+    config = server_config("hubkit.hub.serving:app_from_environment", access_log=access_log, workers=workers)
+    Multiprocess(config, sockets=[sock]).run()
