@@ -141,9 +141,17 @@ def test_verification_records_are_signed_and_doctored_claims_fail(hub, benchmark
 
 
 @pytest.mark.parametrize("claim,measured,ok", [("0.8142", 0.81424, True), ("0.8142", 0.81426, False),
-                                               ("81.4", 81.449, True), ("81.4", 81.46, False), ("1", 1.4, True)])
+                                               ("81.4", 81.449, True), ("81.4", 81.46, False), ("1", 1.4, True),
+                                               ("0.0", 0.5, False), ("0.0", 0.04, True), ("8.142e-1", 0.81424, True),
+                                               ("0.81400", 0.814004, True), ("0.81400", 0.814006, False)])
 def test_a_claim_reproduces_within_half_a_unit_of_its_last_digit(claim, measured, ok):
     assert evalresults.reproduces(claim, measured) is ok
+
+
+def test_a_claim_keeps_the_digits_its_author_wrote():
+    text = "- dataset: {id: a/b, task_id: t}\n  value: 0.8140\n- dataset: {id: a/b, task_id: t}\n  value: 0.0\n"
+    entries = evalresults.parse_results_file(".eval_results/x.yaml", text)
+    assert [e.claim for e in entries] == ["0.8140", "0.0"]
 
 
 def test_a_mirrored_model_lives_in_a_namespace_no_user_can_write(hub, tmp_path):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -98,6 +103,32 @@ def test_verify_marks_honest_doctored_and_broken_claims(hub, benchmark, classifi
     # ... and nothing is evaluated twice.
     again = hubkit("hub", "verify", "--data-dir", hub.data_dir, "--once")
     assert f"{honest}@" not in again.stdout and f"{doctored}@" not in again.stdout
+
+    # The benchmark's page shows its leaderboard with the badges; each model's page its results.
+    page = urllib.request.urlopen(f"{hub.endpoint}/datasets/{benchmark}").read().decode()
+    assert "Benchmark" in page and "id='leaderboard'" in page and "✓ verified" in page
+    assert "✗ not reproduced: hub measured" in page and "could not re-run" in page
+    model_page = urllib.request.urlopen(f"{hub.endpoint}/{doctored}").read().decode()
+    assert "id='eval-results'" in model_page and "✗ not reproduced" in model_page
+    for name, url in (("benchmark-page", f"{hub.endpoint}/datasets/{benchmark}"),
+                      ("model-page", f"{hub.endpoint}/{honest}")):
+        screenshot(url, tmp_path / f"{name}.png")
+
+
+def screenshot(url: str, path) -> None:
+    """The page as headless Chromium renders it, kept for people to look at (skipped without Chromium)."""
+    chromium = os.environ.get("HUBKIT_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        return
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                    f"--user-data-dir={path.parent / 'chromium-profile'}", "--window-size=1280,900",
+                    f"--screenshot={path}", url], capture_output=True, timeout=120, check=True)
+    from PIL import Image
+
+    image = Image.open(path).convert("L")
+    assert image.size == (1280, 900) and len(image.getcolors(maxcolors=1 << 16) or []) > 20, "a blank page"
+    shutil.copyfile(path, Path(os.environ.get("HUBKIT_SCREENSHOT_DIR", tempfile.gettempdir())) / path.name)
 
 
 def test_one_worker_per_data_dir(hub):

@@ -91,6 +91,21 @@ def load_bounded(text: str) -> Any:
         raise InvalidYaml(f"the YAML nests more deeply than {MAX_DEPTH} levels") from None
 
 
+def compose_bounded(text: str) -> yaml.Node | None:
+    """The YAML's node graph (scalars as written), under the same bounds as :func:`load_bounded`."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_FRONT_MATTER_BYTES:
+        raise InvalidYaml(f"the YAML is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB")
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InvalidYaml(f"invalid YAML: {exc}".replace("\n", " ")) from None
+    except RecursionError:
+        raise InvalidYaml(f"the YAML nests more deeply than {MAX_DEPTH} levels") from None
+    if node is not None:
+        check_expansion(node)
+    return node
+
+
 def json_safe(value: Any) -> Any:
     """``value`` with string keys and only JSON types (the YAML was bounded, so recursion is too)."""
     if isinstance(value, dict):

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import decimal
 import hashlib
 import hmac
 import json
 import math
 from typing import Any
 
-from hubkit.hub.cardyaml import InvalidYaml, load_bounded
+import yaml
+
+from hubkit.hub.cardyaml import InvalidYaml, compose_bounded, load_bounded
 from hubkit.hub.errors import HubError
 from hubkit.hub.repos import Repo, Tree
 from hubkit.hub.timeutil import now_iso
@@ -135,25 +138,31 @@ class ResultEntry:
     value: float
     data: dict  # the entry as written
 
+    written: str | None = None  # the value's text in the file, e.g. "0.8140"
+
     @property
     def claim(self) -> str:
-        """The value as the model's author wrote it; the tolerance of a re-check comes from it."""
-        return format_claim(self.value)
-
-
-def format_claim(value: float) -> str:
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+        """The value as the model's author wrote it (``0.8140`` claims more than ``0.814``)."""
+        if self.written is not None:
+            try:
+                if decimal.Decimal(self.written) == decimal.Decimal(repr(self.value)):
+                    return self.written
+            except decimal.InvalidOperation:
+                pass
+        return repr(self.value)
 
 
 def reproduces(claim: str, measured: float) -> bool:
     """|claimed - measured| is at most half a unit in the claim's last written digit."""
-    decimals = len(claim.split(".", 1)[1]) if "." in claim else 0
-    return abs(float(claim) - measured) <= 0.5 * 10 ** (-decimals) + 1e-12
+    exponent = decimal.Decimal(claim).as_tuple().exponent
+    tolerance = decimal.Decimal(5).scaleb(exponent - 1)
+    return abs(decimal.Decimal(claim) - decimal.Decimal(repr(float(measured)))) <= tolerance
 
 
 def parse_results_file(filename: str, text: str) -> list[ResultEntry]:
     """The entries of one ``.eval_results`` file; raises ValueError with a one-line reason."""
     data = load_bounded(text)
+    written = _written_values(text)
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -183,8 +192,25 @@ def parse_results_file(filename: str, text: str) -> list[ResultEntry]:
             if key in item and not isinstance(item[key], str):
                 raise ValueError(f"{where}: {key!r} must be a string")
         entries.append(ResultEntry(filename, dataset["id"], dataset["task_id"], revision, float(value),
-                                   json.loads(json.dumps(item, default=str))))
+                                   json.loads(json.dumps(item, default=str)),
+                                   written[number] if number < len(written) else None))
     return entries
+
+
+def _written_values(text: str) -> list[str | None]:
+    """Each entry's ``value`` as written in the file: parsing ``0.8140`` as a float would lose the
+    last digit, and with it the precision the author claimed."""
+    node = compose_bounded(text)
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node] if node is not None else []
+    texts: list[str | None] = []
+    for item in items:
+        found = None
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == "value" and isinstance(value, yaml.ScalarNode):
+                    found = value.value
+        texts.append(found)
+    return texts
 
 
 def result_files(tree: Tree) -> list[str]:

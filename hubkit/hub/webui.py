@@ -97,7 +97,7 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
     body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>{kind}</span></h1>"
             f"<p class='meta'>revision {html.escape(revision)} · commit <code>{sha[:12]}</code> · "
             f"{html.escape(commit.title)} · {html.escape(commit.date)}<br>refs: {refs}</p>"
-            f"{results}<table>{''.join(rows)}</table>{readme}")
+            f"{results}{'<h2>Files</h2>' if results else ''}<table>{''.join(rows)}</table>{readme}")
     return _page(repo.repo_id, body)
 
 
