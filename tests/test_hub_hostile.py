@@ -265,3 +265,45 @@ def test_stored_html_and_svg_run_sandboxed_and_spaces_frame_them(hub):
     moved = request(hub.endpoint, "GET", f"/leaderboards/{space}")
     assert moved.status == 308 and moved.headers["location"] == f"/spaces/{space}"
     assert request(hub.endpoint, "GET", "/api/whoami-v2", token=hub.token).headers["x-content-type-options"] == "nosniff"
+
+
+# ----- no request stalls another (issue 12 item 3) -----
+HEALTH_POLLER = """
+import json, sys, time, urllib.request
+url, seconds = sys.argv[1], float(sys.argv[2])
+times, end = [], time.monotonic() + seconds
+while time.monotonic() < end:
+    start = time.perf_counter()
+    urllib.request.urlopen(url, timeout=30).read()
+    times.append(time.perf_counter() - start)
+    time.sleep(0.02)
+print(json.dumps(times))
+"""
+
+
+def test_a_ten_thousand_file_commit_and_listing_do_not_stall_the_health_check(hub, tmp_path):
+    import statistics
+    import sys
+
+    from huggingface_hub import CommitOperationAdd
+
+    api = HfApi()
+    repo_id = f"{hub.user}/{unique_name('tenk')}"
+    api.create_repo(repo_id)
+    operations = [CommitOperationAdd(f"d{i % 100}/f{i}.txt", str(i).encode()) for i in range(10_000)]
+    poller = subprocess.Popen([sys.executable, "-c", HEALTH_POLLER, f"{hub.endpoint}/api/hubkit/health", "12"],
+                              stdout=subprocess.PIPE, text=True)
+    start = time.perf_counter()
+    api.create_commit(repo_id, operations, commit_message="ten thousand files")
+    committed_s = time.perf_counter() - start
+    start = time.perf_counter()
+    listed = list(api.list_repo_tree(repo_id, recursive=True))
+    listed_s = time.perf_counter() - start
+    health = json.loads(poller.communicate(timeout=120)[0])
+
+    assert sum(1 for item in listed if item.path.endswith(".txt")) == 10_000
+    # Stall guards with wide margins (these took 45 s and 9 s, and stalled the health check 12 s).
+    assert committed_s < 60 and listed_s < 10, (committed_s, listed_s)
+    assert len(health) > 20
+    assert statistics.quantiles(health, n=20)[-1] < 0.1, f"health p95 {statistics.quantiles(health, n=20)[-1]:.3f} s"
+    assert max(health) < 1.0, f"the health check stalled {max(health):.2f} s"

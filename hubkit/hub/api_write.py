@@ -77,9 +77,8 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
         mode = choose_upload_mode(path, size, sample, patterns)
         existing = tree.get(path)
         oid = None
-        if existing is not None:
-            oid = existing.sha256 if mode == "lfs" else (git_blob_sha1(hub.blobs.read_bytes(existing.sha256))
-                                                         if not existing.lfs else None)
+        if existing is not None:  # a regular file's tree oid is already its git blob sha1: nothing to re-hash
+            oid = existing.sha256 if mode == "lfs" else (existing.oid if not existing.lfs else None)
         answers.append({"path": sent, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
     return JSONResponse({"files": answers, "commitOid": sha})
 
@@ -149,6 +148,7 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
     summary = (field(header, "summary", "string", where="header", code="InvalidNdjson") or "").strip()
     title = summary.splitlines()[0][:1000] if summary else "Commit"
     message = field(header, "description", "string", where="header", code="InvalidNdjson") or ""
+    hub.blobs.make_durable([op.entry.sha256 for op in operations if isinstance(op, AddFile) and not op.entry.lfs])
     touched = {op.path for op in operations}
     check = None
     if repo.type == "dataset" and touched & {benchmarks.EVAL_YAML, "README.md"}:
@@ -177,7 +177,8 @@ def _operation(hub: HubState, repo: Repo, number: int, key: str, value: dict, li
             content = base64.b64decode(value.get("content", ""), validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise bad_request("InvalidNdjson", f"{where} ({path}): 'content' is not valid base64.") from None
-        sha256 = hub.blobs.put_bytes(content)
+        # Inline files of one commit are made durable together (post_commit), before the commit lands.
+        sha256 = hub.blobs.put_bytes(content, durable=False)
         return AddFile(path, Entry(sha256, len(content), git_blob_sha1(content), False))
     if key == "lfsFile":
         path = validate_path(path)

@@ -7,7 +7,10 @@ would make ``refs/pr/1`` indistinguishable from a file path. Each segment is dec
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
+import threading
 import traceback
 import urllib.parse
 from pathlib import Path
@@ -23,6 +26,7 @@ log = logging.getLogger("hubkit.hub")
 
 TYPE_FROM_PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
+REQUEST_THREADS = 16
 RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
                        "static", "favicon.ico"}
 
@@ -52,6 +56,18 @@ def _error_response(error: HubError) -> Response:
     return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
 
 
+def _bridge(receive, send, server_loop: asyncio.AbstractEventLoop):
+    """``receive``/``send`` for a worker thread's loop that run on the server's loop, where the
+    connection lives; each call waits for its result without blocking either loop."""
+    async def bridged_receive():
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(receive(), server_loop))
+
+    async def bridged_send(message) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(message), server_loop))
+
+    return bridged_receive, bridged_send
+
+
 def _with_security_headers(send):
     """Every response says ``nosniff``: a stored file is never re-interpreted as another type."""
     async def sending(message) -> None:
@@ -62,10 +78,20 @@ def _with_security_headers(send):
 
 
 class HubApp:
-    """ASGI entry point over one data dir."""
+    """ASGI entry point over one data dir.
 
-    def __init__(self, data_dir: Path, *, serving: bool = True):
+    The handlers do blocking work: SQLite (a commit waits for fsync), hashing, reading and writing
+    files. Run on the server's event loop, one slow request would stall every other, the health
+    check included. So each request runs in a worker thread, on that thread's own event loop, and
+    only talks to the server's loop to receive the body and send the answer (``_bridge``). The
+    server's loop stays free to accept and read; requests wait on each other only where SQLite
+    serializes writers.
+    """
+
+    def __init__(self, data_dir: Path, *, serving: bool = True, threads: int = REQUEST_THREADS):
         self.hub = HubState(data_dir, serving=serving)
+        self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hub-request")
+        self._loops = threading.local()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -78,6 +104,17 @@ class HubApp:
                     return
         if scope["type"] != "http":
             return
+        server_loop = asyncio.get_running_loop()
+        await server_loop.run_in_executor(self._threads, self._in_thread, scope, *_bridge(receive, send, server_loop))
+
+    def _in_thread(self, scope, receive, send) -> None:
+        loop = getattr(self._loops, "loop", None)
+        if loop is None:
+            loop = self._loops.loop = asyncio.new_event_loop()
+        loop.run_until_complete(self.handle(scope, receive, send))
+
+    async def handle(self, scope, receive, send) -> None:
+        """One HTTP request, start to end (on a worker thread's loop)."""
         send = _with_security_headers(send)
         request = Request(scope, receive)
         try:

@@ -15,7 +15,7 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from hubkit.hub import db
 from hubkit.hub.blobs import BlobStore, git_blob_sha1
@@ -114,12 +114,19 @@ def directories_of(tree: Iterable[str]) -> set[str]:
 
 
 class Repos:
-    """Queries and changes on repositories; ``conn`` is the hub's SQLite connection."""
+    """Queries and changes on repositories over the hub's SQLite database.
 
-    def __init__(self, conn: sqlite3.Connection, blobs: BlobStore):
-        self.conn = conn
+    ``connection()`` gives the calling thread's connection (see :attr:`HubState.conn`).
+    """
+
+    def __init__(self, connection: Callable[[], sqlite3.Connection], blobs: BlobStore):
+        self._connection = connection
         self.blobs = blobs
         self._tree_cache: dict[tuple[int, str], Tree] = {}
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._connection()
 
     # ----- repositories -----
     def get(self, repo_type: str, namespace: str, name: str) -> Repo | None:
@@ -205,14 +212,16 @@ class Repos:
 
     def tree(self, repo: Repo, sha: str) -> Tree:
         key = (repo.key, sha)
-        if key not in self._tree_cache:
+        tree = self._tree_cache.get(key)
+        if tree is None:
             row = self.conn.execute("SELECT tree FROM commits WHERE repo = ? AND sha = ?", (repo.key, sha)).fetchone()
             if row is None:
                 raise revision_not_found(repo.repo_id, sha)
+            tree = {p: Entry.from_json(v) for p, v in json.loads(row["tree"]).items()}
             if len(self._tree_cache) > 256:
-                self._tree_cache.clear()
-            self._tree_cache[key] = {p: Entry.from_json(v) for p, v in json.loads(row["tree"]).items()}
-        return self._tree_cache[key]
+                self._tree_cache = {}
+            self._tree_cache[key] = tree
+        return tree
 
     def history(self, repo: Repo, sha: str, limit: int | None = None) -> list[Commit]:
         """Commits reachable from ``sha`` through first parents, newest first."""

@@ -9,6 +9,8 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
+import threading
 from pathlib import Path
 
 from starlette.requests import Request
@@ -32,14 +34,23 @@ class HubState:
         """``serving=False`` for tools beside a running server (admin, verify): they must not sweep
         the upload folder, which holds the server's uploads in progress."""
         self.data_dir = Path(data_dir)
-        self.conn = db.connect(self.data_dir)
+        self._local = threading.local()
         self.blobs = BlobStore(self.data_dir)
         if serving:
             self.blobs.clean_partial_uploads()
-        self.repos = Repos(self.conn, self.blobs)
+        self.repos = Repos(lambda: self.conn, self.blobs)
         self.signing_key = _load_signing_key(self.data_dir)
         self._card_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)
         self.results_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)  # parsed .eval_results files
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection to the database. Requests run in worker threads, and a SQLite
+        connection shared between threads would mix their transactions, so each thread has one."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = db.connect(self.data_dir)
+        return conn
 
     # ----- callers -----
     def principal(self, request: Request) -> auth.Principal | None:
@@ -88,26 +99,29 @@ class BoundedCache:
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._items: collections.OrderedDict[str, tuple[object, int]] = collections.OrderedDict()
         self.bytes = 0
+        self._lock = threading.Lock()  # requests run in several threads
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get(self, key: str):
-        item = self._items.get(key)
-        if item is None:
-            return None
-        self._items.move_to_end(key)
-        return item[0]
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: str, value: object, size: int) -> None:
-        if key in self._items:
-            self.bytes -= self._items.pop(key)[1]
-        if size > self.max_bytes:
-            return  # larger than the whole cache: recomputed on each use instead
-        self._items[key] = (value, size)
-        self.bytes += size
-        while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
-            self.bytes -= self._items.popitem(last=False)[1][1]
+        with self._lock:
+            if key in self._items:
+                self.bytes -= self._items.pop(key)[1]
+            if size > self.max_bytes:
+                return  # larger than the whole cache: recomputed on each use instead
+            self._items[key] = (value, size)
+            self.bytes += size
+            while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
+                self.bytes -= self._items.popitem(last=False)[1][1]
 
 
 def _load_signing_key(data_dir: Path) -> bytes:
