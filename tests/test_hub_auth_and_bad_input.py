@@ -54,7 +54,7 @@ def test_private_repo_is_invisible_to_others_and_anonymous(hub, tmp_path):
     with pytest.raises(RepositoryNotFoundError):
         hf_hub_download(repo_id, "s.txt", token=hub.token_for("mallory"), cache_dir=tmp_path)
     anonymous = request(hub.endpoint, "GET", f"/{repo_id}/resolve/main/s.txt")
-    assert anonymous.status == 404 and anonymous.headers["x-error-code"] == "RepoNotFound"
+    assert anonymous.status == 401 and anonymous.headers["x-error-code"] == "RepoNotFound"  # hub-api.md 1.6
     assert repo_id not in [m.id for m in HfApi(token=False).list_models(author=hub.user)]
     assert repo_id in [m.id for m in owner.list_models(author=hub.user)]
 

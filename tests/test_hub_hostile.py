@@ -307,3 +307,77 @@ def test_a_ten_thousand_file_commit_and_listing_do_not_stall_the_health_check(hu
     assert len(health) > 20
     assert statistics.quantiles(health, n=20)[-1] < 0.1, f"health p95 {statistics.quantiles(health, n=20)[-1]:.3f} s"
     assert max(health) < 1.0, f"the health check stalled {max(health):.2f} s"
+
+
+# ----- tokens, read-only tokens, anonymous callers (issue 12 item 5) and data at rest (item 6) -----
+def hubkit_cli(*args) -> subprocess.CompletedProcess:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "hubkit.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_tokens_can_be_listed_and_revoked_and_die_with_their_user(hub):
+    from huggingface_hub.errors import HfHubHTTPError as HTTPError
+
+    from hubserver import create_token
+
+    name = unique_name("eve").replace("-", "")
+    first, second = create_token(hub.data_dir, name), create_token(hub.data_dir, name)
+    listed = hubkit_cli("hub", "token", "list", "--data-dir", hub.data_dir, "--user", name)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2
+    assert first not in listed.stdout and second not in listed.stdout
+    token_id = listed.stdout.split()[0]
+    assert hubkit_cli("hub", "token", "revoke", token_id, "--data-dir", hub.data_dir).returncode == 0
+    alive = [t for t in (first, second) if request(hub.endpoint, "GET", "/api/whoami-v2", token=t).status == 200]
+    assert len(alive) == 1
+    assert hubkit_cli("hub", "user", "delete", name, "--data-dir", hub.data_dir).returncode == 0
+    assert request(hub.endpoint, "GET", "/api/whoami-v2", token=alive[0]).status == 401
+    with pytest.raises(HTTPError):
+        HfApi(token=alive[0]).whoami()
+
+
+def test_read_tokens_cannot_open_discussions_or_pull_requests(hub, repo_id):
+    from hubserver import create_token
+
+    reader = create_token(hub.data_dir, unique_name("reader").replace("-", ""), read_only=True)
+    for pull_request in (False, True):
+        response = request(hub.endpoint, "POST", f"/api/models/{repo_id}/discussions", token=reader,
+                           body={"title": "hi", "pullRequest": pull_request})
+        assert response.status == 403, response.body
+    assert request(hub.endpoint, "GET", f"/api/models/{repo_id}/discussions", token=hub.token).json()["count"] == 0
+
+
+def test_anonymous_callers_of_private_or_missing_repos_get_401_repo_not_found(hub):
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    private = f"{hub.user}/{unique_name('secret')}"
+    HfApi().create_repo(private, private=True)
+    for repo_id in (private, f"{hub.user}/{unique_name('missing')}"):
+        response = request(hub.endpoint, "GET", f"/api/models/{repo_id}")
+        assert response.status == 401 and response.headers["x-error-code"] == "RepoNotFound"
+        with pytest.raises(RepositoryNotFoundError):
+            HfApi(token=False).model_info(repo_id)
+    assert request(hub.endpoint, "GET", f"/api/models/{hub.user}/{unique_name('missing')}",
+                   token=hub.token).status == 404
+
+
+def test_data_at_rest_is_private_and_health_shows_no_path(hub, repo_id):
+    import os
+    import stat
+
+    assert stat.S_IMODE(os.stat(hub.data_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(hub.data_dir / "hub.sqlite3").st_mode) == 0o600
+    objects = [p for p in (hub.data_dir / "objects").rglob("*") if p.is_file()]
+    assert objects and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in objects)
+    health = request(hub.endpoint, "GET", "/api/hubkit/health").body.decode()
+    assert str(hub.data_dir) not in health and "/" not in json.loads(health)["version"]
+
+
+def test_links_use_the_public_url_not_the_host_header(hub, repo_id):
+    body = {"operation": "upload", "transfers": ["basic"],
+            "objects": [{"oid": "a" * 64, "size": 10}]}
+    response = request(hub.endpoint, "POST", f"/{repo_id}.git/info/lfs/objects/batch", token=hub.token, body=body,
+                       headers={"Host": "evil.example"})
+    href = response.json()["objects"][0]["actions"]["upload"]["href"]
+    assert href.startswith(hub.endpoint + "/") and "evil.example" not in href

@@ -22,9 +22,11 @@ def cli() -> None:
               help="Server processes accepting on the one port. More keep a slow commit from stalling "
                    "reads in other processes, but a process waiting for SQLite's write lock stalls its own "
                    "requests (see bench/hub_load.py).")
-def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int | None) -> None:
+@click.option("--public-url", help="The URL clients reach this hub at (behind a proxy, or when listening on "
+              "0.0.0.0); links the hub returns use it [default: http://HOST:PORT].")
+def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
-    from hubkit.hub.serving import ListenError, endpoint_of, listening_socket
+    from hubkit.hub.serving import ListenError, default_public_url, endpoint_of, listening_socket
     from hubkit.hub.serving import serve as serve_forever
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -40,7 +42,8 @@ def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int | None
     click.echo("export HF_TOKEN=<token from: hubkit hub token create USER --data-dir DIR>")
     click.echo("export HF_HUB_DISABLE_TELEMETRY=1 HF_UPDATE_DOWNLOAD_COUNTS=false DISABLE_SAFETENSORS_CONVERSION=1",
                nl=True)
-    serve_forever(data_dir, sock, workers=workers, access_log=not quiet)
+    serve_forever(data_dir, sock, workers=workers, access_log=not quiet,
+                  public_url=public_url or default_public_url(sock, host))
 
 
 @cli.group()
@@ -65,6 +68,65 @@ def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ..
     role = "read" if read_only else "write"
     click.echo(f"created a {role} token for {user}" + (f" (orgs: {', '.join(orgs)})" if orgs else ""), err=True)
     click.echo(new_token)
+
+
+@token.command("list")
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--user", help="Only this user's tokens.")
+def list_tokens(data_dir: Path, user: str | None) -> None:
+    """List tokens: id, user, role, name, creation time (never the token itself).
+
+    \b
+    Example:
+      hubkit hub token list --data-dir ./hub-data --user alice
+    """
+    from hubkit.hub.admin import list_tokens as tokens_of
+
+    for item in tokens_of(data_dir, user):
+        click.echo(f"{item['id']}  {item['user']:<20} {item['role']:<5} {item['created']}  {item['name']}")
+
+
+@token.command("revoke")
+@click.argument("token_id", required=False)
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--user", help="Revoke every token of this user instead.")
+def revoke_token(token_id: str | None, data_dir: Path, user: str | None) -> None:
+    """Revoke the token TOKEN_ID (an id from `token list`), or all tokens of --user.
+
+    \b
+    Example:
+      hubkit hub token revoke 3f9a1c0b2d7e --data-dir ./hub-data
+    """
+    from hubkit.hub.admin import revoke_tokens
+
+    if (token_id is None) == (user is None):
+        raise click.UsageError("give either TOKEN_ID or --user")
+    try:
+        count = revoke_tokens(data_dir, token_id=token_id, user=user)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if count == 0:
+        raise click.ClickException(f"no token {token_id!r}" if token_id else f"{user!r} has no tokens")
+    click.echo(f"revoked {count} token{'s' if count != 1 else ''}")
+
+
+@cli.group()
+def user() -> None:
+    """Users of the hub."""
+
+
+@user.command("delete")
+@click.argument("name")
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+def delete_user(name: str, data_dir: Path) -> None:
+    """Delete user NAME and revoke all their tokens (their repos stay)."""
+    from hubkit.hub.admin import delete_user as delete
+
+    try:
+        delete(data_dir, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deleted {name} and revoked their tokens")
 
 
 @cli.command()

@@ -26,6 +26,24 @@ def issue_token(data_dir: Path, user: str, *, write: bool = True, orgs: Iterable
         return auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name)
 
 
+def list_tokens(data_dir: Path, user: str | None = None) -> list[dict]:
+    """Every token (or ``user``'s): id, user, role, name and creation time; never the secret."""
+    with db.open_database(Path(data_dir)) as conn:
+        return auth.list_tokens(conn, user)
+
+
+def revoke_tokens(data_dir: Path, *, token_id: str | None = None, user: str | None = None) -> int:
+    """Revoke one token by id, or all of ``user``'s; a running server refuses them at once."""
+    with db.open_database(Path(data_dir)) as conn:
+        return auth.revoke_tokens(conn, token_id=token_id, user=user)
+
+
+def delete_user(data_dir: Path, user: str) -> None:
+    """Remove ``user`` and revoke everything they hold; their repos stay."""
+    with db.open_database(Path(data_dir)) as conn:
+        auth.delete_user(conn, user)
+
+
 MIRROR_AUTHOR = "hubkit-mirror"
 
 

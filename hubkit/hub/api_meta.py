@@ -52,7 +52,7 @@ def _repo_target(body: dict, principal: Principal | None, *, name_key: str = "na
 async def post_create_repo(hub: HubState, request: Request, principal: Principal | None) -> Response:
     body = await read_json(request)
     repo_type, namespace, name = _repo_target(body, principal)
-    url = f"{base_url(request)}/{URL_PREFIX[repo_type]}{namespace}/{name}"
+    url = f"{base_url(hub, request)}/{URL_PREFIX[repo_type]}{namespace}/{name}"
     existing = hub.repos.get(repo_type, namespace, name)
     if existing is not None and hub.can_read(existing, principal):
         return JSONResponse({"error": f"You already created this {repo_type} repo: {namespace}/{name}", "url": url},
@@ -161,5 +161,5 @@ def _metadata_errors(data: dict) -> list[dict]:
 async def get_health(hub: HubState) -> Response:
     from hubkit import __version__
 
-    return JSONResponse({"server": "hubkit", "version": __version__, "data_dir": str(hub.data_dir)})
+    return JSONResponse({"server": "hubkit", "version": __version__})  # no paths: strangers can call it
 

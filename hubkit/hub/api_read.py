@@ -23,8 +23,14 @@ ACTIVE_CONTENT_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "
 SANDBOXED_CONTENT_CSP = "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data:"
 
 
-def base_url(request: Request) -> str:
-    """The endpoint as the client addressed it, so returned URLs match its ``HF_ENDPOINT`` host."""
+def base_url(hub: HubState, request: Request) -> str:
+    """The hub's public URL (``hub serve --public-url``, by default the address it listens on).
+
+    Never the request's ``Host`` header when a public URL is known: links the hub hands out (LFS
+    upload links above all) must not point wherever a caller's header says.
+    """
+    if hub.public_url:
+        return hub.public_url
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
 

@@ -157,7 +157,7 @@ async def post_commit(hub: HubState, request: Request, repo: Repo, revision: str
     sha, pr_num = hub.repos.apply_commit(repo, revision, operations, title=title, message=message,
                                          author=principal.user, parent_commit=parent, create_pr=create_pr,
                                          pr_description=message, check=check)
-    base = f"{base_url(request)}/{repo.url_path}"
+    base = f"{base_url(hub, request)}/{repo.url_path}"
     result = {"commitUrl": f"{base}/commit/{sha}", "commitOid": sha, "success": True}
     if pr_num is not None:
         result["pullRequestUrl"] = f"{base}/discussions/{pr_num}"
@@ -220,7 +220,7 @@ async def post_lfs_batch(hub: HubState, request: Request, repo: Repo, principal:
     if len(objects) > LFS_BATCH_MAX:
         raise bad_request("InvalidLfsBatch", f"'objects' must be a list of at most {LFS_BATCH_MAX} {{oid, size}}.")
     linked = {row["oid"] for row in hub.conn.execute("SELECT oid FROM lfs_objects WHERE repo = ?", (repo.key,))}
-    base = base_url(request)
+    base = base_url(hub, request)
     expires = str(int(time.time()) + LFS_LINK_TTL_S)
     answers = []
     for number, obj in enumerate(objects):
@@ -350,6 +350,9 @@ def discussion_json(hub: HubState, repo: Repo, row) -> dict:
 
 async def post_discussion(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
     principal = auth.require_user(principal)
+    if not principal.can_write:  # as on the Hub: a read token reads, it does not post
+        raise HubError(403, "Forbidden", f"Your token {principal.token_name!r} is read-only: opening a discussion "
+                       "or pull request needs a write token.")
     body = await read_json(request)
     title = (field(body, "title", "string", code="InvalidDiscussion") or "").strip()
     if not title:
@@ -357,7 +360,7 @@ async def post_discussion(hub: HubState, request: Request, repo: Repo, principal
     description = field(body, "description", "string", code="InvalidDiscussion") or ""
     is_pr = field(body, "pullRequest", "boolean", code="InvalidDiscussion") is True
     num = hub.repos.create_discussion(repo, title, description, principal.user, is_pr)
-    return JSONResponse({"num": num, "url": f"{base_url(request)}/{repo.url_path}/discussions/{num}"})
+    return JSONResponse({"num": num, "url": f"{base_url(hub, request)}/{repo.url_path}/discussions/{num}"})
 
 
 async def get_discussions(hub: HubState, repo: Repo) -> Response:

@@ -88,8 +88,9 @@ class HubApp:
     serializes writers.
     """
 
-    def __init__(self, data_dir: Path, *, serving: bool = True, threads: int = REQUEST_THREADS):
-        self.hub = HubState(data_dir, serving=serving)
+    def __init__(self, data_dir: Path, *, serving: bool = True, threads: int = REQUEST_THREADS,
+                 public_url: str | None = None):
+        self.hub = HubState(data_dir, serving=serving, public_url=public_url)
         self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hub-request")
         self._loops = threading.local()
 
@@ -248,6 +249,6 @@ class HubApp:
         raise HubError(404, "NotFound", f"No API route for {method} {request.url.path}.")
 
 
-def create_app(data_dir: Path, *, serving: bool = True) -> HubApp:
+def create_app(data_dir: Path, *, serving: bool = True, public_url: str | None = None) -> HubApp:
     """``serving=False`` for a worker among several: it leaves the upload folder alone."""
-    return HubApp(Path(data_dir), serving=serving)
+    return HubApp(Path(data_dir), serving=serving, public_url=public_url)

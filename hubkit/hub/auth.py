@@ -101,14 +101,54 @@ def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Princip
     if scheme.lower() != "bearer" or not token.strip():
         raise HubError(401, "InvalidCredentials", "Invalid credentials in Authorization header: "
                        "expected 'Bearer <token>'.")
-    row = conn.execute("SELECT user, role, display_name FROM tokens WHERE token_hash = ?",
-                       (_digest(token.strip()),)).fetchone()
+    # A token of a user who no longer exists is no token: deleting a user revokes what it issued.
+    row = conn.execute("SELECT tokens.user, role, display_name FROM tokens JOIN users ON users.name = tokens.user "
+                       "WHERE token_hash = ?", (_digest(token.strip()),)).fetchone()
     if row is None:
         raise HubError(401, "InvalidCredentials", "Invalid user token: this token is not known to this "
                        "hub. Create one with `hubkit hub token create USER --data-dir DIR`.")
     orgs = tuple(r["org"] for r in conn.execute("SELECT org FROM org_members WHERE user = ? ORDER BY org",
                                                   (row["user"],)))
     return Principal(row["user"], orgs, row["role"] == "write", row["display_name"])
+
+
+TOKEN_ID_LENGTH = 12
+
+
+def list_tokens(conn: sqlite3.Connection, user: str | None = None) -> list[dict]:
+    """Tokens as an administrator sees them: an id (a prefix of the token's hash), never the token."""
+    rows = conn.execute("SELECT token_hash, user, role, display_name, created_at FROM tokens "
+                        + ("WHERE user = ? " if user else "") + "ORDER BY created_at, token_hash",
+                        (user,) if user else ()).fetchall()
+    return [{"id": r["token_hash"][:TOKEN_ID_LENGTH], "user": r["user"], "role": r["role"], "name": r["display_name"],
+             "created": r["created_at"]} for r in rows]
+
+
+def revoke_tokens(conn: sqlite3.Connection, *, token_id: str | None = None, user: str | None = None) -> int:
+    """Revoke one token (by the id :func:`list_tokens` shows) or every token of ``user``; returns how many."""
+    with db.transaction(conn):
+        if token_id is not None:
+            if len(token_id) < 8:
+                raise ValueError("a token id has at least 8 characters (see `hubkit hub token list`)")
+            matches = conn.execute("SELECT token_hash FROM tokens WHERE token_hash LIKE ? || '%'",
+                                   (token_id.lower(),)).fetchall()
+            if len(matches) > 1:
+                raise ValueError(f"token id {token_id!r} is ambiguous; give more characters")
+            hashes = [m["token_hash"] for m in matches]
+        else:
+            hashes = [r["token_hash"] for r in conn.execute("SELECT token_hash FROM tokens WHERE user = ?", (user,))]
+        for token_hash in hashes:
+            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash,))
+    return len(hashes)
+
+
+def delete_user(conn: sqlite3.Connection, user: str) -> None:
+    """Remove a user, their org memberships and every token they hold (their repos stay)."""
+    with db.transaction(conn):
+        if conn.execute("DELETE FROM users WHERE name = ?", (user,)).rowcount == 0:
+            raise ValueError(f"no user {user!r} on this hub")
+        conn.execute("DELETE FROM tokens WHERE user = ?", (user,))
+        conn.execute("DELETE FROM org_members WHERE user = ?", (user,))
 
 
 def require_user(principal: Principal | None) -> Principal:

@@ -80,7 +80,7 @@ class PendingBlob:
             os.utime(final)  # re-used now: young again, so ``hubkit hub gc`` keeps it (see hub/gc.py)
         else:
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(self.tmp_path, 0o444)
+            os.chmod(self.tmp_path, 0o400)  # read-only, and the serving user's alone
             os.replace(self.tmp_path, final)
             if durable:
                 _fsync_dir(final.parent)

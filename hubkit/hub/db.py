@@ -104,8 +104,11 @@ DATABASE_FILE = "hub.sqlite3"
 
 def connect(data_dir: Path) -> sqlite3.Connection:
     """Open (and create if needed) the metadata database of ``data_dir``."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(data_dir / DATABASE_FILE, isolation_level=None, check_same_thread=False,
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / DATABASE_FILE
+    if not path.exists():
+        path.touch(mode=0o600)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                            timeout=30)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")

@@ -19,6 +19,7 @@ from pathlib import Path
 import uvicorn
 
 DATA_DIR_ENV = "HUBKIT_SERVE_DATA_DIR"
+PUBLIC_URL_ENV = "HUBKIT_SERVE_PUBLIC_URL"
 
 # Limits on what one connection may make the server hold or wait for.
 KEEP_ALIVE_S = 30
@@ -42,6 +43,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def default_public_url(sock: socket.socket, host: str) -> str | None:
+    """The URL links point at when ``--public-url`` is not given: the listening address, unless it
+    is a wildcard (0.0.0.0, ::), which names no host a client can use."""
+    return None if host in ("0.0.0.0", "::", "") else endpoint_of(sock, host)
+
+
 def endpoint_of(sock: socket.socket, host: str) -> str:
     """The ``http://host:port`` URL clients use to reach ``sock``."""
     port = sock.getsockname()[1]
@@ -61,7 +68,7 @@ def app_from_environment():
     from hubkit.hub.app import create_app
 
     _die_with_parent()
-    return create_app(Path(os.environ[DATA_DIR_ENV]), serving=False)
+    return create_app(Path(os.environ[DATA_DIR_ENV]), serving=False, public_url=os.environ.get(PUBLIC_URL_ENV))
 
 
 def _die_with_parent() -> None:
@@ -80,7 +87,7 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool) -> None:
+def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool, public_url: str | None) -> None:
     """Serve until interrupted: one process, or ``workers`` processes accepting on one socket.
 
     Several workers keep one slow request (a commit waiting on fsync, a large listing) from
@@ -93,7 +100,8 @@ def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool
     from hubkit.hub.app import create_app
 
     if workers <= 1:
-        uvicorn.Server(server_config(create_app(data_dir), access_log=access_log)).run(sockets=[sock])
+        app = create_app(data_dir, public_url=public_url)
+        uvicorn.Server(server_config(app, access_log=access_log)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -101,5 +109,7 @@ def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool
 
     clean_partial_uploads(data_dir)
     os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
+    if public_url:
+        os.environ[PUBLIC_URL_ENV] = public_url
     config = server_config("hubkit.hub.serving:app_from_environment", access_log=access_log, workers=workers)
     Multiprocess(config, sockets=[sock]).run()

@@ -30,10 +30,12 @@ CARD_CACHE_BYTES = 64 * 1024 * 1024
 class HubState:
     """The server's state over one ``--data-dir``; everything persistent lives under it."""
 
-    def __init__(self, data_dir: Path, *, serving: bool = True):
+    def __init__(self, data_dir: Path, *, serving: bool = True, public_url: str | None = None):
         """``serving=False`` for tools beside a running server (admin, verify): they must not sweep
         the upload folder, which holds the server's uploads in progress."""
         self.data_dir = Path(data_dir)
+        self.public_url = public_url.rstrip("/") if public_url else None
+        _make_private(self.data_dir)
         self._local = threading.local()
         self.blobs = BlobStore(self.data_dir)
         if serving:
@@ -65,7 +67,10 @@ class HubState:
             raise HubError(400, "InvalidRepoType", f"Unknown repo type {repo_type!r}: use model, dataset or space.")
         repo = self.repos.get(repo_type, namespace, name)
         if repo is None or not self.can_read(repo, principal):
-            raise repo_not_found(f"{namespace}/{name}")
+            error = repo_not_found(f"{namespace}/{name}")
+            if principal is None:  # hub-api.md 1.6: anonymous callers get 401, whether private or missing
+                error.status = 401
+            raise error
         return repo
 
     # ----- LFS upload links -----
@@ -122,6 +127,15 @@ class BoundedCache:
             self.bytes += size
             while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
                 self.bytes -= self._items.popitem(last=False)[1][1]
+
+
+def _make_private(data_dir: Path) -> None:
+    """Private repos are stored here: the data dir is the serving user's alone (0700, files 0600)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    for name in (db.DATABASE_FILE, db.DATABASE_FILE + "-wal", db.DATABASE_FILE + "-shm"):
+        if (data_dir / name).exists():
+            os.chmod(data_dir / name, 0o600)
 
 
 def _load_signing_key(data_dir: Path) -> bytes:
