@@ -6,7 +6,7 @@ entries of models that name the repo and one of its task ids. hubkit writes one 
 (config, evaluation split, metric), with id ``{config}-{split}-{metric}``: the metric is the key
 hubkit's evaluation writes into ``results.json``, so a verifier re-running a claim knows which
 number to read back, and the model card's ``.eval_results`` names the same id
-(:func:`task_id`).
+(:func:`hubkit.datasets.spec.benchmark_task_id`).
 
 Only labelled evaluation splits become tasks: GLUE's test splits carry label -1 everywhere, and a
 task nobody can score would be a leaderboard nobody can enter.
@@ -20,15 +20,11 @@ import yaml
 
 from hubkit.datasets.prepare import Prepared
 from hubkit.datasets.spec import benchmark_metrics
+from hubkit.datasets.spec import benchmark_task_id as task_id
 
 FILE = "eval.yaml"
 FRAMEWORK = "hubkit"
 EVALUATION_SPLITS = ("validation", "test")
-
-
-def task_id(config: str | None, split: str, metric: str) -> str:
-    """A benchmark task id, the one convention for ``eval.yaml``, ``.eval_results`` and verifiers."""
-    return f"{config or 'default'}-{split}-{metric}"
 
 
 def labelled(prepared: Prepared, split: str) -> bool:

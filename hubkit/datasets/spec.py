@@ -37,6 +37,13 @@ def benchmark_metrics(family: str, n_labels: int = 2) -> tuple[str, ...]:
     return metrics
 
 
+def benchmark_task_id(config: str | None, split: str, metric: str) -> str:
+    """A benchmark task id, ``{config}-{split}-{metric}``: the one convention of the ``eval.yaml``
+    hubkit writes, the ``.eval_results`` its model cards write, and the hub's verifier, which reads
+    the metric name back as what follows ``{config}-{split}-``."""
+    return f"{config or 'default'}-{split}-{metric}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Download:
     """One canonical distribution file, and where the same content sits under ``--data-dir``.

@@ -51,17 +51,33 @@ class EvalRequest:
     dtype: str = "float32"
     overwrite: bool = False
     write_card: bool = True
+    # A dataset repo's task family and role -> column mapping, when its card does not say them.
+    task: str | None = None
+    columns: dict[str, str] | None = None
 
     def recorded(self) -> dict[str, Any]:
-        """The request as stored in results.json: local paths absolute, no output options."""
+        """The request as stored in results.json, without output options. Local paths are relative to
+        the output folder (``--verify`` resolves them from the results file), never absolute: the
+        record is published with the model and must not name this machine's folders."""
+        from hubkit.portable import MODEL_PLACEHOLDER, relative_path
+
         out = dataclasses.asdict(self)
         for key in ("output_dir", "overwrite", "write_card"):
             out.pop(key)
+        base = Path(self.output_dir) if self.output_dir is not None else Path.cwd()
         if Path(self.model).is_dir():
-            out["model"] = str(Path(self.model).resolve())
+            out["model"] = relative_path(self.model, base, MODEL_PLACEHOLDER)
         if self.data_dir:
-            out["data_dir"] = str(Path(self.data_dir).resolve())
+            out["data_dir"] = relative_path(self.data_dir, base, "DATA_DIR")
         return out
+
+    def task_spec(self):
+        """The task the request gives for a dataset repo (``--task`` and the column flags), or None."""
+        if not self.task:
+            return None
+        from hubkit.datasets.spec import TaskSpec
+
+        return TaskSpec(self.task, dict(self.columns or {}))
 
     @classmethod
     def from_recorded(cls, recorded: dict[str, Any], **changes: Any) -> "EvalRequest":
@@ -105,7 +121,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
         raise EvaluationError(f"model {request.model} is neither a local folder nor a model repo id")
     started = time.perf_counter()
     data = load_split(request.dataset, request.config, request.split, request.data_dir, request.dataset_revision,
-                      request.max_samples)
+                      request.max_samples, request.task_spec())
     from hubkit.train.models import ModelNotFoundError, resolve_model
 
     try:
