@@ -245,7 +245,8 @@ def _model_record(model, trained: dict[str, Any] | None) -> dict[str, Any]:
         record.update(id=model.model_id, revision=model.revision)
     if trained:
         record["base_model"] = trained.get("base_model")
-        record["trained_on"] = {k: trained.get("dataset", {}).get(k) for k in ("name", "config", "version")}
+        record["trained_on"] = {k: trained.get("dataset", {}).get(k) for k in ("name", "config", "version", "repo_id",
+                                                                              "revision", "hub_id", "hub_config")}
     return record
 
 
