@@ -8,6 +8,7 @@ builder, ``--text-column`` and ``--label-column`` keep their old meaning (its bu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -39,11 +40,11 @@ def task_options(command: Callable[..., Any]) -> Callable[..., Any]:
     names = ("task_family", "text_columns", "label_column", "tokens_column", "tags_column", "question_column",
              "context_column", "answers_column")
 
+    @functools.wraps(command)  # keeps the click options the decorators below this one attached
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         kwargs["task_flags"] = {name: kwargs.pop(name) for name in names}
         return command(*args, **kwargs)
 
-    wrapper.__name__, wrapper.__doc__ = command.__name__, command.__doc__
     wrapped: Callable[..., Any] = wrapper
     for option in reversed(options):
         wrapped = option(wrapped)

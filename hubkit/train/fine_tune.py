@@ -96,12 +96,24 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
+    _publishable_model_ids(results, request.output_dir)
     if is_main_process():
         if len(runs) > 1:
             _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
         (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
     return results
+
+
+def _publishable_model_ids(results: dict[str, Any], output_dir: Path) -> None:
+    """A local base model folder is named relative to the output folder, never by its absolute path:
+    results.json is pushed with the model."""
+    from hubkit.portable import relative_path
+
+    for record, key in ((results["base_model"], "id"), (results["recipe"], "model")):
+        value = record.get(key)
+        if isinstance(value, str) and (Path(value).is_absolute() or Path(value).is_dir()):
+            record[key] = relative_path(value, output_dir, "PATH/TO/BASE_MODEL")
 
 
 def _data_stats(task: Any, splits: dict[str, Any]) -> dict[str, Any] | None:
