@@ -172,7 +172,8 @@ def test_ranking_intervals_and_tie_groups_from_the_hub(models, tmp_path):
     readme = (tmp_path / "lb/README.md").read_text()
     from hubkit.repocard.validate import validate_card
 
-    assert validate_card(readme, "dataset")["pretty_name"] == doc["title"]
+    meta = validate_card(readme, "space")
+    assert meta["title"] == doc["title"] and meta["sdk"] == "static" and meta["app_file"] == "index.html"
     assert all(f"| {e['rank']} | {e['group']} | {e['model']['id']}" in readme for e in doc["entries"])
     assert "paired bootstrap" in readme and "overlapping 95%" in readme
     page = (tmp_path / "lb/index.html").read_text()
@@ -191,7 +192,7 @@ def test_verify_flags_a_doctored_model_index_value(models, tmp_path):
     edited = 0
     for result in metadata["model-index"][0]["results"]:
         for metric in result["metrics"]:
-            if result["dataset"]["type"] == "sst2" and metric["type"] == "accuracy":
+            if result["dataset"]["type"] == "nyu-mll/glue" and metric["type"] == "accuracy":
                 assert metric["value"] == true_value
                 metric["value"], edited = doctored, edited + 1
     assert edited == 1, "the test's edit of model-index did not apply"

@@ -145,6 +145,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
     # their own units; ``compare`` pairs two results by these hashes.
     table = predictions_table(predictions, predictions.pop("example_sha256", None) or hashes)
     metrics, intervals, details = schema.split_scores(scores)
+    recorded = request.recorded()
     results = {
         "schema_version": schema.SCHEMA_VERSION,
         "kind": schema.EVALUATION,
@@ -165,10 +166,11 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
             "metric_modules": provenance.metric_module_hashes(used_metrics),
             "device": provenance.device_info(net),
             "batch_size": request.batch_size, "max_length": recipe.max_length, "seed": request.seed,
-            "dtype": request.dtype, "deterministic_algorithms": True, "recipe": recipe.as_dict(),
+            "dtype": request.dtype, "deterministic_algorithms": True,
+            "recipe": {**recipe.as_dict(), "model": recorded["model"]},
             "command": provenance.command_line(),
         },
-        "request": {**request.recorded(), "revision": model.revision, "config": data.config, "split": data.split,
+        "request": {**recorded, "revision": model.revision, "config": data.config, "split": data.split,
                     "dataset_revision": data.provenance.get("revision")},
         "timing": {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "load_and_predict_s": round(inference_s, 3), "wall_s": round(time.perf_counter() - started, 3)},
