@@ -94,12 +94,14 @@ def load_repo(repo_id: str, config: str | None = None, revision: str | None = No
     import datasets
 
     sha, card = resolve_revision(api, repo_id, revision)
+    name = config or "default"
+    where = f"dataset {repo_id}"
+    if task is None and not infer and task_from_card(card, name) is None:  # refuse before downloading anything
+        raise NoTaskError(f"{where} does not say what it trains (no train-eval-index in its card); {flags_hint()}")
     try:
         loaded = datasets.load_dataset(repo_id, config, revision=sha)
     except (ValueError, FileNotFoundError) as error:
         raise DatasetError(f"cannot load dataset {repo_id}@{sha[:12]}: {str(error).splitlines()[0]}") from None
-    name = config or "default"
-    where = f"dataset {repo_id}"
     features = next(iter(loaded.values())).features
     chosen = task or task_from_card(card, name)
     if chosen is None and infer:
