@@ -1,8 +1,10 @@
 """The whole transfer-learning cycle for one dataset, ending on the hub (what ``hubkit run`` does).
 
-prepare -> validate -> push the dataset (Parquet + card) -> fine-tune the baseline -> push the
-model with its card -> evaluate the pushed model by its repo id (with provenance) and add the
-result to its card. Every step is a library call that the other commands use too; a failing step
+prepare -> validate -> push the dataset (Parquet + card + ``eval.yaml``) -> fine-tune the
+baseline on the pushed repo at that commit -> push the model with its card -> evaluate the pushed
+model by its repo id on the same repo and commit (with provenance) and add the result to its
+card. Given a dataset repo ``NS/NAME`` instead of a builder, the first three steps become reading
+the repo at ``--dataset-revision``. Every step is a library call that the other commands use too; a failing step
 raises before anything later is pushed.
 
 :func:`run` is a plain function, so tests and scripts call it without click; the command in
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.datasets.errors import DatasetError
+from hubkit.datasets.repo import is_repo_id
 
 STEPS = 6
 
@@ -37,6 +40,9 @@ class RunRequest:
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
     epochs: float | None = None
+    # For a dataset repo NS/NAME: its revision, and its task when its card does not say it.
+    dataset_revision: str | None = None
+    task: Any = None
     seed: int = 42
     private: bool = False
     progress: bool = True
@@ -56,6 +62,7 @@ class RunResult:
     model_repo: str
     results: dict[str, Any]
     eval_dir: Path
+    dataset_revision: str | None = None  # the commit sha training and evaluation read
 
     @property
     def dataset_url(self) -> str:
@@ -88,27 +95,38 @@ def run(request: RunRequest, on_step: StepReporter | None = None, on_note: NoteR
     api = connection.api()
     namespace = request.namespace or api.whoami()["name"]
 
-    step(1, STEPS, f"prepare {request.dataset} from {request.data_dir or 'its canonical download'}")
-    prepared = _prepare(request, note)
-    private = request.private or prepared.card.private_only
+    if is_repo_id(request.dataset):
+        step(1, STEPS, f"read {request.dataset} at {request.dataset_revision or 'main'}")
+        dataset_repo, name, private = request.dataset, request.dataset.split("/")[1], request.private
+        sha = _resolve(api, dataset_repo, request.dataset_revision)
+        step(2, STEPS, "validate (skipped: the repo is validated by whoever pushed it)")
+        step(3, STEPS, "push the dataset (skipped: it is on the hub)")
+    else:
+        step(1, STEPS, f"prepare {request.dataset} from {request.data_dir or 'its canonical download'}")
+        prepared = _prepare(request, note)
+        private = request.private or prepared.card.private_only
 
-    step(2, STEPS, "validate")
-    report = _validate(request.dataset, prepared, note)
+        step(2, STEPS, "validate")
+        report = _validate(request.dataset, prepared, note)
 
-    step(3, STEPS, "push the dataset")
-    dataset_repo = f"{namespace}/{repo_name(prepared.name, prepared.config_name, request.config)}"
-    _push_dataset(prepared, report, api, dataset_repo, private)
+        step(3, STEPS, "push the dataset")
+        name = prepared.name
+        dataset_repo = f"{namespace}/{repo_name(prepared.name, prepared.config_name, request.config)}"
+        sha = _push_dataset(prepared, report, api, dataset_repo, private)
+        note(f"{dataset_repo} at {sha}")
 
+    # Training and evaluation read the repo at that commit: the card then names the data the model
+    # saw, by the id and sha anyone can load, and its result attaches to the repo's leaderboard.
     step(4, STEPS, "fine-tune the baseline")
-    recipe, results = _fine_tune(request, note)
+    recipe, results = _fine_tune(request, dataset_repo, sha, note)
 
     step(5, STEPS, "push the model with its card")
-    model_repo = f"{namespace}/{repo_name(recipe.model.split('/')[-1], prepared.name, request.config)}"
+    model_repo = f"{namespace}/{repo_name(recipe.model.split('/')[-1], name, request.config)}"
     _push_model(request.folder, model_repo, private)
 
     step(6, STEPS, "evaluate the pushed model and add the result to its card")
-    eval_dir = _evaluate_and_push(request, model_repo, results, api)
-    return RunResult(connection.endpoint, dataset_repo, model_repo, results, eval_dir)
+    eval_dir = _evaluate_and_push(request, model_repo, dataset_repo, sha, results, api)
+    return RunResult(connection.endpoint, dataset_repo, model_repo, results, eval_dir, sha)
 
 
 def _prepare(request: RunRequest, note: NoteReporter):
@@ -130,20 +148,28 @@ def _validate(dataset: str, prepared, note: NoteReporter):
     return report
 
 
-def _push_dataset(prepared, report, api: Any, repo_id: str, private: bool) -> None:
+def _push_dataset(prepared, report, api: Any, repo_id: str, private: bool) -> str:
+    """Push the dataset as a benchmark (``eval.yaml``); the commit sha."""
     from hubkit.datasets.push import push
 
-    push(prepared, report, api, repo_id, private=private)
+    return push(prepared, report, api, repo_id, private=private, benchmark=True).commit
 
 
-def _fine_tune(request: RunRequest, note: NoteReporter):
+def _resolve(api: Any, repo_id: str, revision: str | None) -> str:
+    from hubkit.datasets.repo import resolve_revision
+
+    return resolve_revision(api, repo_id, revision)[0]
+
+
+def _fine_tune(request: RunRequest, dataset_repo: str, sha: str, note: NoteReporter):
     """The baseline recipe (with the request's model and epochs) and the training results."""
     from hubkit.recipes import recipe_for
     from hubkit.train.fine_tune import TrainRequest, fine_tune
 
     recipe = recipe_for(request.dataset, overrides={"model": request.model, "epochs": request.epochs})
-    results = fine_tune(TrainRequest(dataset=request.dataset, config=request.config, data_dir=request.data_dir,
-                                     output_dir=request.folder, recipe=recipe, seeds=(request.seed,),
+    config = request.config if is_repo_id(request.dataset) else None  # a pushed repo's only config is its default
+    results = fine_tune(TrainRequest(dataset=dataset_repo, config=config, dataset_revision=sha,
+                                     task=request.task, output_dir=request.folder, recipe=recipe, seeds=(request.seed,),
                                      max_train_samples=request.max_train_samples,
                                      max_eval_samples=request.max_eval_samples, progress=request.progress))
     primary = results["task"]["primary_metric"]
@@ -159,16 +185,19 @@ def _push_model(folder: Path, repo_id: str, private: bool) -> None:
     push_output(folder, repo_id, private=private)
 
 
-def _evaluate_and_push(request: RunRequest, model_repo: str, results: dict[str, Any], api: Any) -> Path:
+def _evaluate_and_push(request: RunRequest, model_repo: str, dataset_repo: str, sha: str, results: dict[str, Any],
+                       api: Any) -> Path:
     """Evaluate the pushed model on the test split (else validation) and add the result to its card."""
     from hubkit.evaluation.push import push_evaluation
     from hubkit.evaluation.runner import EvalRequest, evaluate
 
     split = "test" if "test" in results["aggregate"] else "validation"
     eval_dir = request.folder / f"eval-{split}"
-    evaluate(EvalRequest(model=model_repo, dataset=request.dataset, config=request.config, split=split,
-                         data_dir=request.data_dir, output_dir=eval_dir, seed=request.seed,
-                         max_samples=request.max_eval_samples, overwrite=True))
+    task = request.task
+    evaluate(EvalRequest(model=model_repo, dataset=dataset_repo, config=results["dataset"]["config"], split=split,
+                         dataset_revision=sha, output_dir=eval_dir, seed=request.seed,
+                         max_samples=request.max_eval_samples, overwrite=True,
+                         task=task.family if task else None, columns=dict(task.columns) if task else None))
     push_evaluation(eval_dir, api)
     return eval_dir
 

@@ -70,7 +70,10 @@ def test_card_of_a_real_run_parses_with_huggingface_hub(run_dir, data, base_id, 
     meta = card.data.to_dict()
     assert meta["base_model"] == base_id and meta["license"] == "mit"  # inherited from the base model's repo
     assert meta["pipeline_tag"] == "text-classification" and meta["library_name"] == "transformers"
-    assert meta["datasets"] == ["sst2"] and meta["language"] == ["en"] and "hubkit" in meta["tags"]
+    # Built here from the original files: the card names the dataset's canonical Hub id, not the builder.
+    assert meta["datasets"] == ["nyu-mll/glue"] and meta["language"] == ["en"] and "hubkit" in meta["tags"]
+    assert {(r.dataset_type, r.dataset_config) for r in model_index_to_eval_results(meta["model-index"])[1]} == {
+        ("nyu-mll/glue", "sst2")}
     name_, results = model_index_to_eval_results(meta["model-index"])
     results_json = json.loads((run_dir / "results.json").read_text())
     accuracy = results_json["aggregate"]["validation"]["accuracy"]["mean"]
@@ -78,13 +81,14 @@ def test_card_of_a_real_run_parses_with_huggingface_hub(run_dir, data, base_id, 
     assert name_ == "alice/sst2-tiny" and found[("validation", "accuracy")] == round(accuracy, 4)
     entries_file = run_dir / ".eval_results/hubkit-sst2-default-validation.yaml"
     entries = parse_eval_result_entries(yaml.safe_load(entries_file.read_text()))
-    assert entries[0].dataset_id == "sst2" and entries[0].task_id == "validation"
+    assert entries[0].dataset_id == "nyu-mll/glue" and entries[0].task_id == "sst2-validation-accuracy"
     assert entries[0].value == round(accuracy, 4) and "95% bootstrap CI" in entries[0].notes
     text = card.text
     for heading in ("## Intended uses and limitations", "## Training data", "## Training procedure", "## Results",
                     "## Per-class report", "## Training curves", "## Environment", "## Reproduce", "## Citation"):
         assert heading in text
     assert "| negative |" in text and "Text lengths:" in text  # label distribution and lengths from the data
+    assert "built locally from the source files listed below" in text and "| `train.tsv` |" in text
     assert "@misc{tinybase" in text and "@inproceedings{socher2013recursive" in text
     assert f"--model {base_id}" in text
     for path in ("plots/training_curves.png", "plots/confusion_matrix_validation.png"):
@@ -191,7 +195,7 @@ def test_eval_on_a_hub_dataset_pushes_results_and_opens_a_pr_for_others(run_dir,
     card = ModelCard.load(model_id)
     _, results = model_index_to_eval_results(card.data.to_dict()["model-index"])
     types = {(r.dataset_type, r.dataset_revision) for r in results}
-    assert (dataset_id, dataset_sha) in types and ("sst2", None) in types  # training results kept, eval added
+    assert (dataset_id, dataset_sha) in types and ("nyu-mll/glue", None) in types  # training results kept, eval added
     assert "## Training procedure" in card.text and "## Evaluation: " in card.text
     key = f"{dataset_id.replace('/', '--')}-default-validation"
     files = set(api.list_repo_files(model_id))

@@ -162,7 +162,7 @@ def test_the_pushed_page_renders_sorts_and_loads_nothing_else(hub, tiny_bert, tm
     repo_id = f"{hub.user}/{models.prefix}-page"
     doc = build(tmp_path / "lb", "--search", models.prefix, "--verify", "--data-dir", models.data, "--push-to", repo_id)
     entries = doc["entries"]
-    url = f"{hub.endpoint}/leaderboards/{repo_id}"
+    url = f"{hub.endpoint}/spaces/{repo_id}/resolve/main/index.html"  # the static Space's page itself
 
     with chromium(tmp_path) as page:
         page.call("Network.enable")

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from huggingface_hub import HfApi
 
 from hubkit.cli import main
+from published_files import assert_nothing_machine_local
 from test_eval_reproducible import write_sst2
 
 KEY = "sst2-default-validation"
@@ -171,7 +172,8 @@ def test_ranking_intervals_and_tie_groups_from_the_hub(models, tmp_path):
     readme = (tmp_path / "lb/README.md").read_text()
     from hubkit.repocard.validate import validate_card
 
-    assert validate_card(readme, "dataset")["pretty_name"] == doc["title"]
+    meta = validate_card(readme, "space")
+    assert meta["title"] == doc["title"] and meta["sdk"] == "static" and meta["app_file"] == "index.html"
     assert all(f"| {e['rank']} | {e['group']} | {e['model']['id']}" in readme for e in doc["entries"])
     assert "paired bootstrap" in readme and "overlapping 95%" in readme
     page = (tmp_path / "lb/index.html").read_text()
@@ -190,7 +192,7 @@ def test_verify_flags_a_doctored_model_index_value(models, tmp_path):
     edited = 0
     for result in metadata["model-index"][0]["results"]:
         for metric in result["metrics"]:
-            if result["dataset"]["type"] == "sst2" and metric["type"] == "accuracy":
+            if result["dataset"]["type"] == "nyu-mll/glue" and metric["type"] == "accuracy":
                 assert metric["value"] == true_value
                 metric["value"], edited = doctored, edited + 1
     assert edited == 1, "the test's edit of model-index did not apply"
@@ -231,16 +233,29 @@ def test_evaluate_local_folders_and_push_to_a_leaderboard_repo(models, hub, tmp_
     assert [e["status"] for e in doc["entries"]] == ["evaluated", "evaluated"]
     assert doc["method"]["ties"]["method"] == "paired-bootstrap" and doc["method"]["verification"]["mode"] == "evaluate"
     assert all(len(e["model"]["revision"]) == 64 for e in doc["entries"])  # local folders pinned by content hash
-    files = set(HfApi().list_repo_files(repo_id, repo_type="dataset"))
+    files = set(HfApi().list_repo_files(repo_id, repo_type="space"))
     assert {"leaderboard.json", "leaderboard.csv", "README.md", "index.html"} <= files
     assert sum(f.startswith("evaluations/") and f.endswith("predictions.parquet") for f in files) == 2
-    with urllib.request.urlopen(f"{hub.endpoint}/leaderboards/{repo_id}") as response:
+    card = HfApi().space_info(repo_id).card_data
+    assert card.sdk == "static"  # a static Space: huggingface.co renders index.html as the page
+    with urllib.request.urlopen(f"{hub.endpoint}/spaces/{repo_id}/resolve/main/index.html") as response:
         served = response.read().decode()
     assert served == (tmp_path / "lb/index.html").read_text()
     from hubkit.leaderboard.schema import load_leaderboard
 
-    pushed = load_leaderboard(HfApi().hf_hub_download(repo_id, "leaderboard.json", repo_type="dataset"))
+    pushed = load_leaderboard(HfApi().hf_hub_download(repo_id, "leaderboard.json", repo_type="space"))
     assert pushed["entries"] == doc["entries"]
+    # What train --push-to, eval --push and leaderboard build --push-to published names no local folder.
+    assert_nothing_machine_local([("space", repo_id), ("model", models.strong1), ("model", models.weak)],
+                                 [tmp_path, models.data, *models.local.values()])
+
+
+def test_the_printed_page_is_the_space(models, hub, tmp_path):
+    repo_id = f"{hub.user}/{models.prefix}-printed"
+    result = run("leaderboard", "build", "sst2", "--output", tmp_path / "lb", "--search", models.prefix,
+                 "--bootstrap-resamples", 50, "--push-to", repo_id)
+    assert result.exit_code == 0, result.output
+    assert f"page: {hub.endpoint}/spaces/{repo_id}" in result.output
 
 
 def test_bad_input_is_one_line_nonzero_and_writes_or_pushes_nothing(models, hub, tmp_path):

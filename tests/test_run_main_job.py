@@ -10,6 +10,9 @@ import sys
 from huggingface_hub import HfApi, ModelCard
 from datasets import load_dataset
 
+import yaml
+
+from published_files import assert_nothing_machine_local
 from test_train_classification import write_sst2
 
 
@@ -30,6 +33,27 @@ def test_run_pushes_dataset_model_card_and_evaluation(tmp_path, tiny_bert, hub):
     assert card.data.pipeline_tag == "text-classification" and card.data.eval_results
     files = HfApi().list_repo_files(model_repo)
     assert "results.json" in files and any(f.startswith("evaluations/") for f in files)
+
+    # The card, model-index and .eval_results name the pushed repo and the sha trained and evaluated on.
+    api = HfApi()
+    dataset_sha = api.dataset_info("acme/sst2-default").sha
+    assert card.data.datasets == ["acme/sst2-default"]
+    assert {(r.dataset_type, r.dataset_revision) for r in card.data.eval_results} == {("acme/sst2-default", dataset_sha)}
+    results = json.loads(open(api.hf_hub_download(model_repo, "results.json")).read())
+    assert results["dataset"]["repo_id"] == "acme/sst2-default" and results["dataset"]["revision"] == dataset_sha
+    eval_yaml = yaml.safe_load(open(api.hf_hub_download("acme/sst2-default", "eval.yaml", repo_type="dataset")))
+    task_ids = {task["id"] for task in eval_yaml["tasks"]}
+    assert "default-validation-accuracy" in task_ids and eval_yaml["evaluation_framework"] == "hubkit"
+    entries = [e for name in files if name.startswith(".eval_results/")
+               for e in yaml.safe_load(open(api.hf_hub_download(model_repo, name)))]
+    assert entries and all(e["dataset"] == {"id": "acme/sst2-default", "task_id": "default-validation-accuracy",
+                                            "revision": dataset_sha} for e in entries)
+    board = api.get_dataset_leaderboard("acme/sst2-default", base_model_only=False)
+    assert model_repo in {entry.model_id for entry in board}
+    info = api.model_info(model_repo, expand=["evalResults"])
+    assert any(r.dataset_id == "acme/sst2-default" and r.task_id == "default-validation-accuracy"
+               for r in info.eval_results)
+    assert_nothing_machine_local([("dataset", "acme/sst2-default"), ("model", model_repo)], [tmp_path, data])
 
 
 def test_minilm_on_2000_real_sst2_sentences_reaches_078(tmp_path, minilm, real_data):

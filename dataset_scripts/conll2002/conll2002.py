@@ -38,6 +38,8 @@ class Conll2002(HubkitBuilder):
     LAYOUT = "esp.train, esp.testa, esp.testb (config es) or ned.* (config nl): word [POS] tag lines"
     TASK = TaskSpec("token-classification", {"tokens": "tokens", "tags": "ner_tags"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="eriktks/conll2002",
         pretty_name="CoNLL-2002 (Spanish and Dutch NER)",
         description=(
             "The CoNLL-2002 shared task on language-independent named entity recognition: Spanish newswire "
@@ -54,7 +56,7 @@ class Conll2002(HubkitBuilder):
         task_ids=("named-entity-recognition",))
 
     def card_info(self) -> CardInfo:
-        return dataclasses.replace(self.CARD, language=(self.config.name,))
+        return dataclasses.replace(self.CARD, language=(self.config.name,), hub_config=self.config.name)
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(

@@ -39,6 +39,8 @@ class Conll2003(HubkitBuilder):
     LAYOUT = "eng.train, eng.testa, eng.testb (or train.txt, valid.txt, test.txt): word POS chunk NER lines"
     TASK = TaskSpec("token-classification", {"tokens": "tokens", "tags": "ner_tags"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="eriktks/conll2003", hub_config="conll2003",
         pretty_name="CoNLL-2003 (English NER)",
         description=(
             "The English part of the CoNLL-2003 shared task on language-independent named entity "

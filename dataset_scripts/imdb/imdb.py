@@ -30,6 +30,8 @@ class Imdb(HubkitBuilder):
     LAYOUT = "the aclImdb folder: train/{pos,neg}/<id>_<rating>.txt, test/{pos,neg}/..., optional train/unsup/"
     TASK = TaskSpec("text-classification", {"text": "text", "label": "label"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="stanfordnlp/imdb", hub_config="plain_text",
         pretty_name="IMDB Large Movie Review Dataset",
         description=(
             "Movie reviews from IMDB for binary sentiment classification: 25,000 highly polar reviews for "

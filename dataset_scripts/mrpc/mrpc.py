@@ -41,6 +41,8 @@ class Mrpc(HubkitBuilder):
               "(or msr_paraphrase_train.txt + dev_ids.tsv instead of train.tsv/dev.tsv)")
     TASK = TaskSpec("text-classification", {"text": "sentence1", "text_pair": "sentence2", "label": "label"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="nyu-mll/glue", hub_config="mrpc",
         pretty_name="GLUE MRPC",
         description=(
             "The Microsoft Research Paraphrase Corpus as packaged by GLUE: sentence pairs from online news, "

@@ -27,6 +27,8 @@ class Rte(HubkitBuilder):
     LAYOUT = "the GLUE RTE folder: train.tsv, dev.tsv (index, sentence1, sentence2, label), test.tsv (no label)"
     TASK = TaskSpec("text-classification", {"text": "sentence1", "text_pair": "sentence2", "label": "label"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="nyu-mll/glue", hub_config="rte",
         pretty_name="GLUE RTE",
         description=(
             "Recognizing Textual Entailment as packaged by GLUE: the RTE1, RTE2, RTE3 and RTE5 challenge "

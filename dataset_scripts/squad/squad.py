@@ -34,6 +34,8 @@ class Squad(HubkitBuilder):
     TASK = TaskSpec("question-answering", {"id": "id", "question": "question", "context": "context",
                                            "answers": "answers"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="rajpurkar/squad", hub_config="plain_text",
         pretty_name="SQuAD v1.1",
         description=(
             "The Stanford Question Answering Dataset v1.1: questions posed by crowdworkers on Wikipedia "

@@ -29,6 +29,8 @@ class Sst2(HubkitBuilder):
     LAYOUT = "the GLUE SST-2 folder: train.tsv and dev.tsv (sentence, label), test.tsv (index, sentence)"
     TASK = TaskSpec("text-classification", {"text": "sentence", "label": "label"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="nyu-mll/glue", hub_config="sst2",
         pretty_name="GLUE SST-2",
         description=(
             "The Stanford Sentiment Treebank as packaged by the GLUE benchmark: single sentences from "

@@ -30,6 +30,8 @@ class TinyShakespeare(HubkitBuilder):
     LAYOUT = "input.txt (the char-rnn tinyshakespeare file)"
     TASK = TaskSpec("language-modeling", {"text": "text"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="karpathy/tiny_shakespeare", hub_config="default",
         pretty_name="Tiny Shakespeare",
         description=(
             "About 40,000 lines from a variety of Shakespeare's plays, concatenated into one text, as "

@@ -8,6 +8,7 @@ paragraphs, are kept as empty rows so the text can be rebuilt exactly).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class Wikitext2(HubkitBuilder):
     LAYOUT = "wiki.train.tokens, wiki.valid.tokens, wiki.test.tokens (or wiki.*.raw for wikitext-2-raw-v1)"
     TASK = TaskSpec("language-modeling", {"text": "text"})
     CARD = CardInfo(
+        # Its canonical repo on huggingface.co (the card names it when the data is built here).
+        hub_id="Salesforce/wikitext",
         pretty_name="WikiText-2",
         description=(
             "WikiText-2: over two million tokens from verified Good and Featured Wikipedia articles, kept "
@@ -55,6 +58,9 @@ class Wikitext2(HubkitBuilder):
         task_ids=("language-modeling", "masked-language-modeling"), source_datasets=("extended|wikipedia",),
         build_notes="Token counts in the literature add one end-of-line token per line to the "
                     "whitespace-separated tokens.")
+
+    def card_info(self) -> CardInfo:
+        return dataclasses.replace(self.CARD, hub_config=self.config.name)
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(

@@ -64,8 +64,28 @@ class CardContext:
 
     @property
     def dataset_id(self) -> str:
-        """The dataset as the Hub names it: a repo id, or the hubkit builder name."""
+        """The dataset's key in this model's files: a repo id, or the hubkit builder name."""
         return self.dataset.get("repo_id") or self.dataset["name"]
+
+    @property
+    def hub_dataset(self) -> tuple[str | None, str | None, str | None]:
+        """(Hub id, config, commit sha) to name the dataset by in card metadata and ``.eval_results``.
+
+        Data read from a dataset repo is that repo at the sha it was read at. Data built here from
+        original files is the dataset's canonical Hub id (its builder declares it, e.g.
+        ``nyu-mll/glue`` config ``sst2``) with no sha: it was not read from there. A builder
+        without one (a contributor's CSV) has no Hub id: (None, config, None).
+        """
+        return hub_dataset(self.dataset, self.builder_card)
+
+
+def hub_dataset(record: dict[str, Any], builder_card: Any = None) -> tuple[str | None, str | None, str | None]:
+    """(Hub id, config, sha) of a results.json dataset record; see :attr:`CardContext.hub_dataset`."""
+    if record.get("repo_id"):
+        return record["repo_id"], record.get("config") or "default", record.get("revision") or None
+    hub_id = record.get("hub_id") or getattr(builder_card, "hub_id", None)
+    config = record.get("hub_config") or getattr(builder_card, "hub_config", None) or record.get("config")
+    return hub_id, config or "default", None
 
 
 def load_context(folder: Path, repo_id: str | None = None, data_dir: str | None = None,

@@ -3,7 +3,9 @@
 The card's YAML carries base_model, datasets, language, license (inherited from the base model
 where its repo says), tags, pipeline_tag, library_name, metrics and model-index (task, dataset
 name/type/config/split/revision, metric values), and beside it one ``.eval_results/*.yaml`` file
-per evaluated split in the Hub's newer format. The prose is :mod:`hubkit.cards.sections`; any
+per evaluated split in the Hub's newer format. The dataset is named by its Hub id
+(:attr:`CardContext.hub_dataset`): the dataset repo and commit the run read, or the canonical
+id of data built here from original files; never a hubkit builder name, which links nowhere. The prose is :mod:`hubkit.cards.sections`; any
 ``card_sections/*.md`` in the folder (written by other commands, e.g. a transfer curve) is
 included too, each in its own marked section.
 """
@@ -54,9 +56,11 @@ def evaluation_key(dataset_id: str, config: str | None, split: str) -> str:
     return slug(f"{dataset_id.replace('/', '--')}-{config or 'default'}-{split}")
 
 
-def task_id(config: str | None, split: str) -> str:
-    """``.eval_results`` task id: the split, prefixed by the config when there is one."""
-    return split if config in (None, "default") else f"{config}-{split}"
+def task_id(config: str | None, split: str, metric: str) -> str:
+    """``.eval_results`` task id: ``{config}-{split}-{metric}``, as in the benchmark's ``eval.yaml``."""
+    from hubkit.datasets.spec import benchmark_task_id
+
+    return benchmark_task_id(config, split, metric)
 
 
 def build_model_card(folder: Path, repo_id: str | None = None, existing: str | None = None,
@@ -142,7 +146,7 @@ def card_metadata(ctx: CardContext) -> dict[str, Any]:
     base = ctx.base_model.get("id")
     if s.is_hub_id(base):
         meta["base_model"] = base
-    trained_on = (ctx.results["model"].get("trained_on") or {}).get("name") if ctx.kind == "evaluation" else ctx.dataset_id
+    trained_on = _trained_on(ctx)
     if trained_on:
         meta["datasets"] = [trained_on]
     card = ctx.builder_card
@@ -157,15 +161,33 @@ def card_metadata(ctx: CardContext) -> dict[str, Any]:
     meta["tags"] = ["hubkit", ctx.task["family"], slug(ctx.dataset["name"].split("/")[-1])]
     scores = _scores(ctx)
     meta["metrics"] = list(dict.fromkeys(name for split in scores.values() for name in split))
+    hub_id, hub_config, revision = ctx.hub_dataset
     results = [EvalResult(task_type=ctx.task["pipeline_tag"], task_name=s.TASK_WORDS.get(ctx.task["family"]),
-                          dataset_type=ctx.dataset_id, dataset_name=ctx.dataset.get("pretty_name") or ctx.dataset["name"],
-                          dataset_config=ctx.dataset.get("config"), dataset_split=split,
-                          dataset_revision=ctx.dataset.get("revision") or None, metric_type=name,
+                          dataset_type=hub_id or ctx.dataset_id,
+                          dataset_name=ctx.dataset.get("pretty_name") or ctx.dataset["name"],
+                          dataset_config=hub_config if hub_id else ctx.dataset.get("config"), dataset_split=split,
+                          dataset_revision=revision, metric_type=name,
                           metric_value=round(value, 4), metric_name=_metric_name(ctx, split, name))
                for split, values in scores.items() for name, value in values.items()]
     if results:
         meta["model-index"] = eval_results_to_model_index(ctx.model_name, results)
     return meta
+
+
+def _trained_on(ctx: CardContext) -> str | None:
+    """The Hub id of the data the model was trained on (ids only: a builder name links nowhere)."""
+    if ctx.kind == "evaluation":
+        from hubkit.cards.context import hub_dataset
+
+        record = ctx.results["model"].get("trained_on") or {}
+        return hub_dataset(record, _builder_of(record.get("name")))[0] if record.get("name") else None
+    return ctx.hub_dataset[0]
+
+
+def _builder_of(name: str | None):
+    from hubkit.cards.context import _builder_card
+
+    return _builder_card(name)
 
 
 def _scores(ctx: CardContext) -> dict[str, dict[str, float]]:
@@ -185,7 +207,10 @@ def eval_result_entries(ctx: CardContext) -> dict[str, list[dict[str, Any]]]:
     from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
     metric = ctx.task["primary_metric"]
-    out = {}
+    hub_id, hub_config, revision = ctx.hub_dataset
+    out: dict[str, list[dict[str, Any]]] = {}
+    if hub_id is None:  # an entry must name a dataset on the Hub; this data has no id there
+        return out
     for split, value, std, seeds, ci in s.primary_scores(ctx):
         notes = [f"{metric}, split {split}"]
         if ci:
@@ -193,8 +218,8 @@ def eval_result_entries(ctx: CardContext) -> dict[str, list[dict[str, Any]]]:
         if seeds > 1:
             notes.append(f"mean ± std over {seeds} seeds: {value:.4f} ± {std:.4f}")
         notes.append("hubkit")
-        entry = EvalResultEntry(dataset_id=ctx.dataset_id, task_id=task_id(ctx.dataset.get("config"), split),
-                                value=round(value, 4), dataset_revision=ctx.dataset.get("revision") or None,
+        entry = EvalResultEntry(dataset_id=hub_id, task_id=task_id(hub_config, split, metric),
+                                value=round(value, 4), dataset_revision=revision,
                                 date=ctx.results.get("timing", {}).get("date"), notes="; ".join(notes))
         path = f"{EVAL_RESULTS_DIR}/hubkit-{evaluation_key(ctx.dataset_id, ctx.dataset.get('config'), split)}.yaml"
         out[path] = eval_result_entries_to_yaml([entry])

@@ -51,11 +51,17 @@ def evaluated_model(ctx: CardContext) -> str:
 
 
 def dataset_phrase(ctx: CardContext) -> str:
+    """The dataset by its Hub id: the repo the run read, or the canonical repo of data built here."""
     d = ctx.dataset
     config = f", config `{d['config']}`" if d.get("config") not in (None, "default") else ""
     name = d.get("pretty_name") or d["name"]
-    link = f"[{name}](/datasets/{d['repo_id']})" if d.get("repo_id") else f"{name} (hubkit builder `{d['name']}`)"
-    return link + config
+    if d.get("repo_id"):
+        return f"[{name}](/datasets/{d['repo_id']})" + config
+    hub_id, hub_config, _ = ctx.hub_dataset
+    if hub_id:
+        hub_config = f", config `{hub_config}`" if hub_config not in (None, "default") else ""
+        return f"[{name}](https://huggingface.co/datasets/{hub_id}) (`{hub_id}`{hub_config})"
+    return f"{name} (hubkit builder `{d['name']}`)" + config
 
 
 def primary_scores(ctx: CardContext) -> list[tuple[str, float, float | None, int, list | None]]:
@@ -155,7 +161,8 @@ def usage(ctx: CardContext) -> str:
 def training_data(ctx: CardContext) -> str:
     d = ctx.dataset
     lines = ["## Training data" if ctx.kind == "training" else "## Evaluation data", "",
-             f"{dataset_phrase(ctx)}, built by hubkit builder version `{d.get('version') or d.get('builder_version')}`."
+             f"{dataset_phrase(ctx)}, built locally from the source files listed below (with their sha256) by "
+             f"hubkit builder `{d['name']}` version `{d.get('version') or d.get('builder_version')}`."
              if not d.get("repo_id") else f"{dataset_phrase(ctx)} at commit `{d.get('revision')}`.", ""]
     sizes = d.get("split_sizes") or {}
     used = {"train": d.get("train_examples_used"), **(d.get("eval_examples_used") or {})}
@@ -353,8 +360,9 @@ def environment(ctx: CardContext) -> str:
 def reproduce(ctx: CardContext) -> str:
     if ctx.kind == "training":
         command = train_command(ctx)
-        lines = ["## Reproduce", "", "```bash", command, "```", "",
-                 "`DATA_DIR` holds the source files listed under Training data (same sha256)."]
+        lines = ["## Reproduce", "", "```bash", command, "```"]
+        if not ctx.dataset.get("repo_id"):
+            lines += ["", "`DATA_DIR` holds the source files listed under Training data (same sha256)."]
         recorded = ctx.results.get("command")
         if isinstance(recorded, list) and recorded and Path(str(recorded[0])).name == "hubkit":
             lines += ["", "The command as it was run:", "", "```bash", shlex.join(["hubkit", *map(str, recorded[1:])]),
@@ -384,7 +392,11 @@ def train_command(ctx: CardContext) -> str:
     parts = ["hubkit", "train", d["name"]]
     if d.get("config") not in (None, "default"):
         parts += ["--config", d["config"]]
-    parts += ["--data-dir", "DATA_DIR", "--model", base if is_hub_id(base) else "PATH/TO/BASE_MODEL"]
+    if d.get("repo_id"):
+        parts += ["--dataset-revision", str(d.get("revision") or "main")]
+    else:
+        parts += ["--data-dir", "DATA_DIR"]
+    parts += ["--model", base if is_hub_id(base) else "PATH/TO/BASE_MODEL"]
     defaults = recipe_for(d["name"]).as_dict() if d.get("name") else {}
     for key, flag in RECIPE_FLAGS.items():
         value = (r.get("recipe") or {}).get(key)

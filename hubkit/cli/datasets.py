@@ -154,10 +154,17 @@ def card(name: str, config: str | None, data_dir: Path | None, text_columns: tup
 @click.option("--repo", "repo_id", required=True, help="Dataset repo to publish to, as NAMESPACE/NAME.")
 @click.option("--private", is_flag=True, help="Create the repo private.")
 @click.option("--revision", default=None, help="Branch to commit to (created if missing); default main.")
+@click.option("--benchmark", is_flag=True,
+              help="Also write eval.yaml (one task per config, evaluation split and metric): the hub then keeps "
+                   "a leaderboard of the models evaluated on the repo.")
 @_reporting_errors
 def push(name: str, config: str | None, data_dir: Path | None, text_columns: tuple[str, ...],
-         label_column: str | None, repo_id: str, private: bool, revision: str | None) -> None:
-    """Publish NAME to the hub as Parquet plus its card, in one commit."""
+         label_column: str | None, repo_id: str, private: bool, revision: str | None, benchmark: bool) -> None:
+    """Publish NAME to the hub as Parquet plus its card, in one commit.
+
+    The card's train-eval-index says the task and which column plays which role, so
+    `hubkit train NAMESPACE/NAME` trains from the repo with no further flags.
+    """
     from hubkit.hub_client import HubConnectionError, connect
 
     try:
@@ -175,7 +182,8 @@ def push(name: str, config: str | None, data_dir: Path | None, text_columns: tup
     report = run_checks(prepared)
     _print_report(report)
     try:
-        result = publish(prepared, report, connection.api(), repo_id, private=private, revision=revision)
+        result = publish(prepared, report, connection.api(), repo_id, private=private, revision=revision,
+                         benchmark=benchmark)
     except HfHubHTTPError as error:
         raise click.ClickException(f"pushing to {connection.endpoint} failed: {error}".splitlines()[0]) from None
     click.echo(f"pushed {len(result.files)} files to {result.repo_id}@{result.revision} in commit {result.commit}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._dataset_options import task_options, task_and_options
 from hubkit.cli._errors import user_errors
 
 
@@ -17,6 +18,7 @@ from hubkit.cli._errors import user_errors
 @click.option("--data-dir", help="Folder with the dataset's original files (hubkit builders).")
 @click.option("--revision", help="Model revision (branch, tag or sha); recorded as the commit sha.")
 @click.option("--dataset-revision", help="Revision of a hub dataset repo; recorded as the commit sha.")
+@task_options
 @click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: results.json, predictions.parquet, README.md, plots/.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
@@ -34,8 +36,8 @@ from hubkit.cli._errors import user_errors
               help="Re-run the evaluation recorded in this results.json and compare metric by metric.")
 @click.option("--tolerance", type=float, default=None,
               help="With --verify: largest absolute difference accepted per metric (default 1e-9).")
-def cli(model, dataset, config, split, data_dir, revision, dataset_revision, output, batch_size, max_length, block_size,
-        seed, bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance) -> None:
+def cli(model, dataset, config, split, data_dir, revision, dataset_revision, task_flags, output, batch_size, max_length,
+        block_size, seed, bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance) -> None:
     """Score MODEL (hub id or local folder) on DATASET (hubkit builder or hub dataset repo).
 
     \b
@@ -56,11 +58,15 @@ def cli(model, dataset, config, split, data_dir, revision, dataset_revision, out
             raise click.UsageError("--tolerance only applies with --verify")
         from hubkit.evaluation.runner import EvalRequest, evaluate
 
+        task, options = task_and_options(dataset, task_flags)
+        if options:
+            raise click.UsageError("--text-column and --label-column apply to dataset repos (with --task) here")
         results = evaluate(EvalRequest(model=model, dataset=dataset, output_dir=output, config=config, split=split,
                                        data_dir=data_dir, revision=revision, dataset_revision=dataset_revision,
                                        batch_size=batch_size, max_length=max_length, block_size=block_size,
                                        seed=seed, n_resamples=bootstrap_resamples, max_samples=max_samples, dtype=dtype,
-                                       overwrite=overwrite))
+                                       overwrite=overwrite, task=task.family if task else None,
+                                       columns=dict(task.columns) if task else None))
         for name, value in results["metrics"].items():
             ci = results["confidence_intervals"].get(name)
             click.echo(f"{name}: {value:.4f}" + (f"  95% CI [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""))

@@ -11,7 +11,7 @@ from hubkit.cli._errors import user_errors
 
 @click.group()
 def cli() -> None:
-    """Leaderboards with 95% intervals, tie groups and verified results, published as dataset repos."""
+    """Leaderboards with 95% intervals, tie groups and verified results, published as static Spaces."""
 
 
 @cli.command()
@@ -37,7 +37,7 @@ def cli() -> None:
               help="Most models to list from the hub when neither --models nor --search narrows it.")
 @click.option("--title", help="Page title (default: '<dataset> <split> leaderboard').")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--push-to", help="Publish the folder as this dataset repo (shown at /leaderboards/NS/NAME).")
+@click.option("--push-to", help="Publish the folder as this static Space (shown at /spaces/NS/NAME).")
 def build(dataset, config, split, models, search, output, evaluate, verify, tolerance, data_dir, dataset_revision,
           batch_size, max_samples, bootstrap_resamples, seed, max_models, title, overwrite, push_to) -> None:
     """Rank the models that report DATASET (or --evaluate listed ones) and write the leaderboard.

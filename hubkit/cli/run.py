@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._dataset_options import dataset_revision_option, task_and_options, task_options
+
 
 def _step(number: int, total: int, text: str) -> None:
     click.secho(f"[{number}/{total}] {text}", fg="cyan", err=True)
@@ -23,6 +25,8 @@ def _note(text: str) -> None:
 @click.argument("dataset")
 @click.option("--config", help="Builder config.")
 @click.option("--data-dir", help="Folder with the dataset's original files.")
+@dataset_revision_option
+@task_options
 @click.option("--model", help="Base model (default: the dataset's recipe).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where training and evaluation write (default: runs/DATASET).")
@@ -33,17 +37,26 @@ def _note(text: str) -> None:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--private", is_flag=True, help="Create private repos (required for research-only data like CoNLL-2003).")
 @click.option("--no-progress", is_flag=True)
-def cli(dataset, config, data_dir, model, output_dir, namespace, max_train_samples, max_eval_samples, epochs, seed,
-        private, no_progress) -> None:
-    """Prepare, validate, train, evaluate, card and push DATASET's baseline; prints the URLs."""
+def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, namespace, max_train_samples,
+        max_eval_samples, epochs, seed, private, no_progress) -> None:
+    """Prepare, validate, train, evaluate, card and push DATASET's baseline; prints the URLs.
+
+    DATASET is a hubkit builder (pushed as NS/NAME-CONFIG, then trained and evaluated from that
+    repo at the pushed commit), or a dataset repo NS/NAME already on the hub.
+    """
     from hubkit.cli._errors import user_errors
     from hubkit.pipeline import RunRequest, ValidationFailed, run
 
-    request = RunRequest(dataset=dataset, config=config, data_dir=data_dir, model=model, output_dir=output_dir,
-                         namespace=namespace, max_train_samples=max_train_samples,
-                         max_eval_samples=max_eval_samples, epochs=epochs, seed=seed, private=private,
-                         progress=not no_progress)
     with user_errors():
+        task, options = task_and_options(dataset, task_flags)
+        if options:
+            raise click.UsageError("--text-column and --label-column apply to dataset repos (with --task) here")
+        if dataset_revision and "/" not in dataset:
+            raise click.UsageError("--dataset-revision applies to a dataset repo NS/NAME; a builder is pushed anew")
+        request = RunRequest(dataset=dataset, config=config, data_dir=data_dir, model=model, output_dir=output_dir,
+                             namespace=namespace, max_train_samples=max_train_samples,
+                             max_eval_samples=max_eval_samples, epochs=epochs, dataset_revision=dataset_revision,
+                             task=task, seed=seed, private=private, progress=not no_progress)
         try:
             result = run(request, on_step=_step, on_note=_note)
         except ValidationFailed as error:

@@ -1,10 +1,12 @@
-"""``hubkit train``: fine-tune a baseline on a dataset hubkit has a builder for."""
+"""``hubkit train``: fine-tune a baseline on a hubkit builder's data or on a dataset repo ``NS/NAME``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from hubkit.cli._dataset_options import dataset_revision_option, task_and_options, task_options
 
 
 def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
@@ -23,8 +25,10 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
 
 @click.command()
 @click.argument("dataset")
-@click.option("--config", help="Builder config (e.g. es or nl for conll2002).")
+@click.option("--config", help="Builder config (e.g. es or nl for conll2002), or the dataset repo's config.")
 @click.option("--data-dir", help="Folder with the dataset's original files.")
+@dataset_revision_option
+@task_options
 @click.option("--model", help="Model id on the hub or a local folder (default: the dataset's recipe).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, help="Random seed (default 42).")
@@ -45,10 +49,15 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
 @click.option("--private", is_flag=True, help="Create the pushed repo private.")
 @click.option("--bootstrap-resamples", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to train_log.jsonl).")
-def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_samples, max_eval_samples, epochs,
-        batch_size, learning_rate, max_length, warmup_ratio, weight_decay, pair_mode, early_stopping_patience,
-        recipe_file, resume, push_to, private, bootstrap_resamples, no_progress) -> None:
-    """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json."""
+def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, seed, seeds, max_train_samples,
+        max_eval_samples, epochs, batch_size, learning_rate, max_length, warmup_ratio, weight_decay, pair_mode,
+        early_stopping_patience, recipe_file, resume, push_to, private, bootstrap_resamples, no_progress) -> None:
+    """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json.
+
+    DATASET is a hubkit builder (its original files under --data-dir) or a dataset repo NS/NAME,
+    read at --dataset-revision (default main), whose card says the task (or pass --task and the
+    column flags).
+    """
     from hubkit.cli._errors import user_errors
     from hubkit.recipes import recipe_for
 
@@ -57,9 +66,11 @@ def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_sam
                  "max_length": max_length, "warmup_ratio": warmup_ratio, "weight_decay": weight_decay,
                  "pair_mode": pair_mode, "early_stopping_patience": early_stopping_patience}
     with user_errors():
+        task, prepare_options = task_and_options(dataset, task_flags)
         recipe = recipe_for(dataset, recipe_file, overrides)
         results = run_training(dataset, config, data_dir, output_dir, recipe, seed_list, max_train_samples,
-                               max_eval_samples, resume, bootstrap_resamples, not no_progress)
+                               max_eval_samples, resume, bootstrap_resamples, not no_progress,
+                               dataset_revision=dataset_revision, task=task, prepare_options=prepare_options)
         from hubkit.train.fine_tune import is_main_process
 
         if not is_main_process():
@@ -75,13 +86,14 @@ def cli(dataset, config, data_dir, model, output_dir, seed, seeds, max_train_sam
 
 
 def run_training(dataset, config, data_dir, output_dir, recipe, seeds, max_train_samples, max_eval_samples, resume,
-                 n_resamples, progress):
+                 n_resamples, progress, dataset_revision=None, task=None, prepare_options=None):
     from hubkit.train.fine_tune import TrainRequest, fine_tune
 
     return fine_tune(TrainRequest(dataset=dataset, config=config, data_dir=data_dir, output_dir=output_dir,
                                   recipe=recipe, seeds=seeds, max_train_samples=max_train_samples,
                                   max_eval_samples=max_eval_samples, resume=resume, n_resamples=n_resamples,
-                                  progress=progress))
+                                  progress=progress, dataset_revision=dataset_revision, task=task,
+                                  prepare_options=dict(prepare_options or {})))
 
 
 def _print_summary(results: dict) -> None:

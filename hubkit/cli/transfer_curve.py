@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._dataset_options import dataset_revision_option, task_and_options, task_options
+
 from hubkit.transfer_curve.curve import DEFAULT_MIN_STEPS
 
 DEFAULT_SIZES = "32,128,512,2048"
@@ -26,6 +28,8 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 @click.argument("dataset")
 @click.option("--config", help="Builder config, where the dataset has several.")
 @click.option("--data-dir", help="Folder with the dataset's original files.")
+@dataset_revision_option
+@task_options
 @click.option("--model", help="Pre-trained model: hub id or local folder (default: the dataset's recipe).")
 @click.option("--sizes", default=DEFAULT_SIZES, show_default=True,
               help="Training-subset sizes (stratified by label, nested per seed).")
@@ -44,7 +48,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True))
 @click.option("--max-length", type=click.IntRange(min=8))
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_corpus, pretrain_epochs, min_steps,
+def cli(dataset, config, data_dir, dataset_revision, task_flags, model, sizes, n_seeds, output_dir, pretrain_corpus, pretrain_epochs, min_steps,
         epochs, batch_size, learning_rate, max_length, no_progress) -> None:
     """Learning curves of DATASET: the pre-trained model against random initialisation.
 
@@ -62,10 +66,14 @@ def cli(dataset, config, data_dir, model, sizes, n_seeds, output_dir, pretrain_c
     overrides = {"model": model, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
                  "max_length": max_length}
     with user_errors():
+        task, options = task_and_options(dataset, task_flags)
+        if options:
+            raise click.UsageError("--text-column and --label-column apply to dataset repos (with --task) here")
         recipe = recipe_for(dataset, None, overrides)
         request = CurveRequest(dataset=dataset, config=config, data_dir=data_dir, output_dir=output_dir,
                                recipe=recipe, sizes=size_list, n_seeds=n_seeds, pretrain_corpus=pretrain_corpus,
-                               pretrain_epochs=pretrain_epochs, min_steps=min_steps, progress=not no_progress, on_run=_echo_run)
+                               pretrain_epochs=pretrain_epochs, min_steps=min_steps, progress=not no_progress,
+                               on_run=_echo_run, dataset_revision=dataset_revision, task=task)
         record = transfer_curve(request)
     _print_summary(record, output_dir)
 

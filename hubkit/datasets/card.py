@@ -3,8 +3,9 @@
 The YAML carries what the Hub and ``load_dataset`` read (``configs`` with data files,
 ``dataset_info`` with features and split sizes, licence, languages, task categories, size category,
 pretty name), written through ``datasets``' own serializers so the loader reads back exactly what it
-expects. When a card already exists (another config pushed earlier), its ``configs`` and
-``dataset_info`` entries for other configs are kept, not overwritten.
+expects, and ``train-eval-index`` (the task and which column plays which role; see
+:mod:`hubkit.datasets.task_index`). When a card already exists (another config pushed earlier),
+its ``configs``, ``dataset_info`` and ``train-eval-index`` entries for other configs are kept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 import hubkit
 from hubkit.datasets.prepare import Prepared
+from hubkit.datasets.task_index import index_entry, merge_index
 from hubkit.datasets.validate import Report
 from hubkit.repocard.render import render_card as render, split_card
 
@@ -98,7 +100,17 @@ def _metadata(prepared: Prepared, existing: str | None) -> DatasetCardData:
         config["default"] = True
     MetadataConfigs({name: config}).to_dataset_card_data(card_data)
     DatasetInfosDict({name: _dataset_info(prepared)}).to_dataset_card_data(card_data)
+    # What the config trains, so `hubkit train NS/NAME` needs no flags (other configs' entries kept).
+    entry = index_entry(name, prepared.task, list(prepared.dataset), label_count(prepared))
+    card_data["train_eval_index"] = merge_index(previous.get("train_eval_index"), entry)
     return card_data
+
+
+def label_count(prepared: Prepared) -> int:
+    """The number of classes of a classification dataset's label column (2 when there is none)."""
+    column = prepared.task.columns.get("label")
+    feature = prepared.features.get(column) if column else None
+    return len(feature.names) if isinstance(feature, datasets.ClassLabel) else 2
 
 
 def _dataset_info(prepared: Prepared) -> datasets.DatasetInfo:

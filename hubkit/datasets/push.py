@@ -17,7 +17,9 @@ from pathlib import Path
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import EntryNotFoundError
 
-from hubkit.datasets.card import data_dir, parquet_paths, render_card
+from hubkit.datasets.benchmark import FILE as EVAL_YAML
+from hubkit.datasets.benchmark import render as render_eval_yaml
+from hubkit.datasets.card import card_config_name, data_dir, parquet_paths, render_card
 from hubkit.datasets.card_check import check_card
 from hubkit.datasets.errors import DatasetError
 from hubkit.datasets.prepare import Prepared
@@ -36,8 +38,12 @@ class PushResult:
 
 
 def push(prepared: Prepared, report: Report, api: HfApi, repo_id: str, private: bool = False,
-         revision: str | None = None) -> PushResult:
-    """Upload ``prepared`` to dataset repo ``repo_id`` (created if needed) as one commit."""
+         revision: str | None = None, benchmark: bool = False) -> PushResult:
+    """Upload ``prepared`` to dataset repo ``repo_id`` (created if needed) as one commit.
+
+    ``benchmark`` adds ``eval.yaml`` (:mod:`hubkit.datasets.benchmark`) in the same commit, so the
+    hub keeps a leaderboard of the models evaluated on it.
+    """
     if not report.ok:
         raise DatasetError(f"{prepared.name}: validation failed, not pushing: " + "; ".join(report.errors))
     if prepared.card.private_only and not private:
@@ -46,14 +52,15 @@ def push(prepared: Prepared, report: Report, api: HfApi, repo_id: str, private: 
     created = not api.repo_exists(repo_id, repo_type="dataset")
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     try:
-        return _commit(prepared, report, api, repo_id, revision)
+        return _commit(prepared, report, api, repo_id, revision, benchmark)
     except BaseException:
         if created:  # leave nothing behind: a repo this push made is removed again
             api.delete_repo(repo_id, repo_type="dataset", missing_ok=True)
         raise
 
 
-def _commit(prepared: Prepared, report: Report, api: HfApi, repo_id: str, revision: str | None) -> PushResult:
+def _commit(prepared: Prepared, report: Report, api: HfApi, repo_id: str, revision: str | None,
+            benchmark: bool = False) -> PushResult:
     if revision:
         api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
     branch = revision or "main"
@@ -66,6 +73,10 @@ def _commit(prepared: Prepared, report: Report, api: HfApi, repo_id: str, revisi
     with tempfile.TemporaryDirectory(prefix="hubkit-push-") as staging:
         operations, written = _parquet_operations(prepared, Path(staging))
         operations.append(CommitOperationAdd("README.md", card.encode()))
+        if benchmark:
+            existing = _existing_file(api, repo_id, parent, existing_files, EVAL_YAML)
+            operations.append(CommitOperationAdd(EVAL_YAML, render_eval_yaml(prepared, card_config_name(prepared),
+                                                                             existing).encode()))
         stale = [path for path in existing_files
                  if path.startswith(f"{data_dir(prepared)}/") and path.endswith(".parquet") and path not in written]
         operations += [CommitOperationDelete(path) for path in stale]
@@ -73,14 +84,19 @@ def _commit(prepared: Prepared, report: Report, api: HfApi, repo_id: str, revisi
             repo_id, operations, repo_type="dataset", revision=branch, parent_commit=parent,
             commit_message=f"Publish {prepared.name} ({prepared.config_name}) with hubkit",
             commit_description=", ".join(f"{split}: {rows:,} rows" for split, rows in prepared.split_sizes.items()))
-    return PushResult(repo_id, branch, commit.oid, commit.commit_url, sorted(written) + ["README.md"])
+    extra = ["README.md"] + ([EVAL_YAML] if benchmark else [])
+    return PushResult(repo_id, branch, commit.oid, commit.commit_url, sorted(written) + extra)
 
 
 def _existing_card(api: HfApi, repo_id: str, revision: str, files: list[str]) -> str | None:
-    if "README.md" not in files:
+    return _existing_file(api, repo_id, revision, files, "README.md")
+
+
+def _existing_file(api: HfApi, repo_id: str, revision: str, files: list[str], name: str) -> str | None:
+    if name not in files:
         return None
     try:
-        path = api.hf_hub_download(repo_id, "README.md", repo_type="dataset", revision=revision)
+        path = api.hf_hub_download(repo_id, name, repo_type="dataset", revision=revision)
     except EntryNotFoundError:
         return None
     return Path(path).read_text(encoding="utf-8")

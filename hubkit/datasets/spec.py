@@ -19,6 +19,31 @@ TASK_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The metric keys each family's evaluation writes into results.json, primary first: a benchmark's
+# task ids end in one of them, so whoever re-checks a claim can read the value back by that name.
+BENCHMARK_METRICS: dict[str, tuple[str, ...]] = {
+    "text-classification": ("accuracy", "f1", "matthews_correlation"),
+    "token-classification": ("overall_f1", "overall_precision", "overall_recall", "overall_accuracy"),
+    "question-answering": ("f1", "exact_match"),
+    "language-modeling": ("perplexity",),
+}
+
+
+def benchmark_metrics(family: str, n_labels: int = 2) -> tuple[str, ...]:
+    """The metric keys of ``family``; multi-class classification reports a macro F1 (``f1_macro``)."""
+    metrics = BENCHMARK_METRICS[family]
+    if family == "text-classification" and n_labels != 2:
+        return tuple("f1_macro" if name == "f1" else name for name in metrics)
+    return metrics
+
+
+def benchmark_task_id(config: str | None, split: str, metric: str) -> str:
+    """A benchmark task id, ``{config}-{split}-{metric}``: the one convention of the ``eval.yaml``
+    hubkit writes, the ``.eval_results`` its model cards write, and the hub's verifier, which reads
+    the metric name back as what follows ``{config}-{split}-``."""
+    return f"{config or 'default'}-{split}-{metric}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Download:
     """One canonical distribution file, and where the same content sits under ``--data-dir``.
@@ -58,6 +83,11 @@ class CardInfo:
     private_only: bool = False
     # Extra prose for "How it was built" (e.g. a split rule that is not in the source files).
     build_notes: str = ""
+    # The dataset's canonical repo on huggingface.co and its config there (e.g. ``nyu-mll/glue``,
+    # ``sst2``): what a model card names when the data was built here from the original files,
+    # so the card links to the dataset everyone knows instead of to a builder name that links nowhere.
+    hub_id: str | None = None
+    hub_config: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Two sources, each pinned: a hubkit builder run on original files (builder version plus the sha256
 of every source file), or a dataset repo on the hub, loaded at a commit sha (a branch or tag
-given by ``--revision`` is resolved to its sha first, so a re-run reads the same bytes). For hub
-repos the task columns are read off the features (the ``ClassLabel`` column is the label, string
-columns are the texts), which is how hubkit's own pushed datasets are laid out.
+given by ``--dataset-revision`` is resolved to its sha first, so a re-run reads the same bytes).
+For hub repos the task columns come from ``--task`` and the column flags, else from the card's
+``train-eval-index``, else they are read off the features (the ``ClassLabel`` column is the
+label, string columns are the texts).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 from hubkit.evaluation.errors import EvaluationError
 
 EVALUATION_SPLITS = ("validation", "test")
-ID_COLUMNS = ("idx", "id", "index", "guid")
 
 
 @dataclasses.dataclass
@@ -37,19 +37,23 @@ class EvalData:
 
 
 def load_split(name: str, config: str | None, split: str | None, data_dir: str | None = None,
-               revision: str | None = None, max_samples: int | None = None) -> EvalData:
-    """The split to score: from a hubkit builder, or else from a dataset repo on the hub."""
+               revision: str | None = None, max_samples: int | None = None, task: Any = None) -> EvalData:
+    """The split to score: from a hubkit builder, or else from a dataset repo on the hub.
+
+    ``task`` (a :class:`~hubkit.datasets.spec.TaskSpec` from ``--task`` and the column flags) says
+    what a dataset repo trains when its card does not.
+    """
     from hubkit.datasets import registry
 
     if Path(name).is_dir():
-        data = _from_folder(Path(name), config, split)
+        data = _from_folder(Path(name), config, split, task)
     elif name in registry.discover():
         if revision:
             raise EvaluationError(f"{name} is a hubkit builder: it is pinned by its version and source checksums, "
                                   "not by --dataset-revision")
         data = _from_builder(name, config, split, data_dir)
     elif "/" in name:
-        data = _from_hub(name, config, split, revision)
+        data = _from_hub(name, config, split, revision, task)
     else:
         from hubkit.datasets.errors import UnknownDatasetError
 
@@ -79,89 +83,46 @@ def _from_builder(name: str, config: str | None, split: str | None, data_dir: st
 
     prepared = prepare(name, config, data_dir)
     chosen = _pick_split(list(prepared.dataset), split, name)
+    card = prepared.card
     provenance = {"source": "builder", "builder_version": prepared.version, "revision": None,
-                  "sources": [dataclasses.asdict(record) for record in prepared.sources]}
+                  "sources": [dataclasses.asdict(record) for record in prepared.sources],
+                  "hub_id": card.hub_id, "hub_config": card.hub_config}
     return EvalData(name, prepared.config_name, chosen, prepared.dataset[chosen], prepared.task,
                     prepared.card.pretty_name, prepared.card.license, prepared.split_sizes, provenance)
 
 
-def _from_hub(repo_id: str, config: str | None, split: str | None, revision: str | None) -> EvalData:
-    from hubkit.hub_client import connect
-
-    api = connect().api()
-    import datasets
-    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+def _from_hub(repo_id: str, config: str | None, split: str | None, revision: str | None,
+              task: Any = None) -> EvalData:
+    """The split of a dataset repo at ``revision``'s commit (:mod:`hubkit.datasets.repo`, which training
+    shares); the task from the flags, the card's train-eval-index, or else the features."""
+    from hubkit.datasets.errors import DatasetError
+    from hubkit.datasets.repo import load_repo
 
     try:
-        info = api.dataset_info(repo_id, revision=revision)
-    except RevisionNotFoundError:
-        raise EvaluationError(f"dataset {repo_id} has no revision {revision!r}") from None
-    except RepositoryNotFoundError:
-        raise EvaluationError(f"{repo_id} is neither a hubkit builder nor a dataset repo on the hub") from None
-    card = info.card_data.to_dict() if info.card_data else {}
+        repo = load_repo(repo_id, config, revision, task=task, infer=True)
+    except DatasetError as error:
+        raise EvaluationError(str(error)) from None
+    chosen = _pick_split(list(repo.dataset), split, repo_id)
+    provenance = {"source": "hub", "repo_id": repo_id, "revision": repo.revision, "builder_version": None,
+                  "sources": []}
+    return EvalData(repo_id, repo.config, chosen, repo.dataset[chosen], repo.task, repo.pretty_name, repo.license,
+                    repo.split_sizes, provenance)
+
+
+def _from_folder(folder: Path, config: str | None, split: str | None, task: Any = None) -> EvalData:
+    """A dataset repo's files in a local folder (``hubkit hub verify`` exports a benchmark at its sha),
+    read with the same task rules as a repo on the hub."""
+    from hubkit.datasets.errors import DatasetError
+    from hubkit.datasets.repo import load_folder
+
     try:
-        loaded = datasets.load_dataset(repo_id, config, revision=info.sha)
-    except (ValueError, FileNotFoundError) as error:
-        raise EvaluationError(f"cannot load dataset {repo_id}@{info.sha[:12]}: {str(error).splitlines()[0]}") from None
-    chosen = _pick_split(list(loaded), split, repo_id)
-    rows = loaded[chosen]
-    task = infer_task(rows.features, card.get("task_categories") or [], repo_id)
-    license_id = card.get("license")
-    provenance = {"source": "hub", "repo_id": repo_id, "revision": info.sha, "builder_version": None, "sources": []}
-    return EvalData(repo_id, config or "default", chosen, rows, task, card.get("pretty_name") or repo_id,
-                    license_id if isinstance(license_id, str) else None,
-                    {name: len(part) for name, part in loaded.items()}, provenance)
-
-
-def _from_folder(folder: Path, config: str | None, split: str | None) -> EvalData:
-    """A dataset repo's files in a local folder (``hubkit hub verify`` exports a benchmark at its sha)."""
-    import datasets
-    from huggingface_hub import DatasetCard
-
-    readme = folder / "README.md"
-    card = DatasetCard.load(readme).data.to_dict() if readme.is_file() else {}
-    names = [c.get("config_name", "default") for c in card.get("configs") or [] if isinstance(c, dict)]
-    try:
-        loaded = datasets.load_dataset(str(folder), config if config in names else None)
-    except (ValueError, FileNotFoundError) as error:
-        raise EvaluationError(f"cannot load the dataset in {folder.name}: {str(error).splitlines()[0]}") from None
-    chosen = _pick_split(list(loaded), split, folder.name)
-    rows = loaded[chosen]
-    task = infer_task(rows.features, card.get("task_categories") or [], folder.name)
+        repo = load_folder(folder, config, task=task)
+    except DatasetError as error:
+        raise EvaluationError(str(error)) from None
+    chosen = _pick_split(list(repo.dataset), split, folder.name)
     provenance = {"source": "folder", "repo_id": None, "revision": None, "builder_version": None, "sources": []}
-    return EvalData(folder.name, config or "default", chosen, rows, task, card.get("pretty_name") or folder.name,
-                    card.get("license") if isinstance(card.get("license"), str) else None,
-                    {name: len(part) for name, part in loaded.items()}, provenance)
-
-
-def infer_task(features, task_categories: list[str], name: str):
-    """The task family and column roles of a hub dataset, from its card's categories and its features."""
-    import datasets
-
-    from hubkit.datasets.spec import TaskSpec
-
-    labels = [c for c, f in features.items() if isinstance(f, datasets.ClassLabel)]
-    tag_columns = [c for c, f in features.items() if isinstance(f, datasets.List)
-                   and isinstance(f.feature, datasets.ClassLabel)]
-    token_columns = [c for c, f in features.items() if isinstance(f, datasets.List)
-                     and isinstance(f.feature, datasets.Value) and f.feature.dtype == "string"]
-    texts = [c for c, f in features.items() if isinstance(f, datasets.Value) and f.dtype in ("string", "large_string")
-             and c not in ID_COLUMNS]
-    wanted = [c for c in task_categories if isinstance(c, str)]
-    if {"question", "context", "answers"} <= set(features):
-        return TaskSpec("question-answering", {"id": "id", "question": "question", "context": "context",
-                                               "answers": "answers"})
-    if tag_columns and token_columns:
-        return TaskSpec("token-classification", {"tokens": token_columns[0], "tags": tag_columns[0]})
-    if len(labels) == 1 and texts:
-        columns = {"text": texts[0], "label": labels[0]}
-        if len(texts) > 1:
-            columns["text_pair"] = texts[1]
-        return TaskSpec("text-classification", columns)
-    if texts and not labels and ("text-generation" in wanted or "fill-mask" in wanted):
-        return TaskSpec("language-modeling", {"text": texts[0]})
-    raise EvaluationError(f"{name}: cannot tell the task from its columns {list(features)}; expected one ClassLabel "
-                          "column and text columns, or tokens with tag labels, or SQuAD-style columns")
+    return EvalData(folder.name, repo.config, chosen, repo.dataset[chosen], repo.task, repo.pretty_name, repo.license,
+                    repo.split_sizes, provenance)
 
 
 def _require_labels(data: EvalData) -> None:

@@ -130,8 +130,8 @@ def device_info(model) -> dict[str, Any]:
 
 
 def command_line() -> list[str]:
-    """The command as typed: ``hubkit ...`` rather than the path of the entry-point script."""
-    argv = list(sys.argv)
-    if argv and Path(argv[0]).name in ("hubkit", "__main__.py"):
-        argv[0] = "hubkit"
-    return argv
+    """The command as typed, as it may be published: ``hubkit ...`` rather than the path of the
+    entry-point script, and placeholders (``DATA_DIR``, ``OUT``) for this machine's paths."""
+    from hubkit.portable import command
+
+    return command(sys.argv)

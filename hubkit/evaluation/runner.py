@@ -51,17 +51,33 @@ class EvalRequest:
     dtype: str = "float32"
     overwrite: bool = False
     write_card: bool = True
+    # A dataset repo's task family and role -> column mapping, when its card does not say them.
+    task: str | None = None
+    columns: dict[str, str] | None = None
 
     def recorded(self) -> dict[str, Any]:
-        """The request as stored in results.json: local paths absolute, no output options."""
+        """The request as stored in results.json, without output options. Local paths are relative to
+        the output folder (``--verify`` resolves them from the results file), never absolute: the
+        record is published with the model and must not name this machine's folders."""
+        from hubkit.portable import MODEL_PLACEHOLDER, relative_path
+
         out = dataclasses.asdict(self)
         for key in ("output_dir", "overwrite", "write_card"):
             out.pop(key)
+        base = Path(self.output_dir) if self.output_dir is not None else Path.cwd()
         if Path(self.model).is_dir():
-            out["model"] = str(Path(self.model).resolve())
+            out["model"] = relative_path(self.model, base, MODEL_PLACEHOLDER)
         if self.data_dir:
-            out["data_dir"] = str(Path(self.data_dir).resolve())
+            out["data_dir"] = relative_path(self.data_dir, base, "DATA_DIR")
         return out
+
+    def task_spec(self):
+        """The task the request gives for a dataset repo (``--task`` and the column flags), or None."""
+        if not self.task:
+            return None
+        from hubkit.datasets.spec import TaskSpec
+
+        return TaskSpec(self.task, dict(self.columns or {}))
 
     @classmethod
     def from_recorded(cls, recorded: dict[str, Any], **changes: Any) -> "EvalRequest":
@@ -105,7 +121,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
         raise EvaluationError(f"model {request.model} is neither a local folder nor a model repo id")
     started = time.perf_counter()
     data = load_split(request.dataset, request.config, request.split, request.data_dir, request.dataset_revision,
-                      request.max_samples)
+                      request.max_samples, request.task_spec())
     from hubkit.train.models import ModelNotFoundError, resolve_model
 
     try:
@@ -129,6 +145,7 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
     # their own units; ``compare`` pairs two results by these hashes.
     table = predictions_table(predictions, predictions.pop("example_sha256", None) or hashes)
     metrics, intervals, details = schema.split_scores(scores)
+    recorded = request.recorded()
     results = {
         "schema_version": schema.SCHEMA_VERSION,
         "kind": schema.EVALUATION,
@@ -149,10 +166,11 @@ def run(request: EvalRequest) -> tuple[dict[str, Any], Any]:
             "metric_modules": provenance.metric_module_hashes(used_metrics),
             "device": provenance.device_info(net),
             "batch_size": request.batch_size, "max_length": recipe.max_length, "seed": request.seed,
-            "dtype": request.dtype, "deterministic_algorithms": True, "recipe": recipe.as_dict(),
+            "dtype": request.dtype, "deterministic_algorithms": True,
+            "recipe": {**recipe.as_dict(), "model": recorded["model"]},
             "command": provenance.command_line(),
         },
-        "request": {**request.recorded(), "revision": model.revision, "config": data.config, "split": data.split,
+        "request": {**recorded, "revision": model.revision, "config": data.config, "split": data.split,
                     "dataset_revision": data.provenance.get("revision")},
         "timing": {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "load_and_predict_s": round(inference_s, 3), "wall_s": round(time.perf_counter() - started, 3)},
@@ -229,7 +247,8 @@ def _model_record(model, trained: dict[str, Any] | None) -> dict[str, Any]:
         record.update(id=model.model_id, revision=model.revision)
     if trained:
         record["base_model"] = trained.get("base_model")
-        record["trained_on"] = {k: trained.get("dataset", {}).get(k) for k in ("name", "config", "version")}
+        record["trained_on"] = {k: trained.get("dataset", {}).get(k) for k in ("name", "config", "version", "repo_id",
+                                                                              "revision", "hub_id", "hub_config")}
     return record
 
 

@@ -65,9 +65,15 @@ def verify(results_path: str | Path, tolerance: float = DEFAULT_TOLERANCE, data_
                               "(evaluate its model with hubkit eval, then verify that)")
     folder = schema.results_dir(results_path)
     changes: dict[str, Any] = {"output_dir": None, "write_card": False}
+    recorded = results["request"]
+    # Local paths are recorded relative to the results' folder (see EvalRequest.recorded).
+    if results["model"].get("source") == "local":
+        changes["model"] = _beside(folder, recorded["model"])
     if data_dir is not None:
         changes["data_dir"] = data_dir
-    request = EvalRequest.from_recorded(results["request"], **changes)
+    elif recorded.get("data_dir"):
+        changes["data_dir"] = _beside(folder, recorded["data_dir"])
+    request = EvalRequest.from_recorded(recorded, **changes)
     checks = _input_checks(results, request, folder)
     if not all(check.ok for check in checks if check.name.startswith("model")):
         return VerifyReport(checks, tolerance)
@@ -81,6 +87,13 @@ def verify(results_path: str | Path, tolerance: float = DEFAULT_TOLERANCE, data_
     checks.append(Check("predictions sha256", results["predictions"].get("sha256"), _table_sha256(table),
                         same or tolerance > DEFAULT_TOLERANCE))
     return VerifyReport(checks, tolerance)
+
+
+def _beside(folder: Path, recorded: str) -> str:
+    """A recorded local path, found from the results' folder when it is relative (as it is since
+    results stopped naming absolute paths); an absolute path from an older record as it is."""
+    path = Path(recorded)
+    return str(path if path.is_absolute() else (folder / path).resolve())
 
 
 def _input_checks(results: dict[str, Any], request, folder: Path) -> list[Check]:

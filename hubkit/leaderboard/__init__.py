@@ -17,7 +17,7 @@ Modules, one job each:
 - ``schema``: the versioned ``leaderboard.json`` (documented in ``docs/leaderboard-schema.md``).
 - ``render`` / ``page``: ``leaderboard.csv``, ``README.md`` and the static ``index.html``.
 - ``build``: the whole command, written in a staging folder and renamed at the end.
-- ``push``: the output as a dataset repo, shown by the hub at ``/leaderboards/<ns>/<name>``.
+- ``push``: the output as a static Space, shown at ``/spaces/<ns>/<name>``.
 
 Importing this package is cheap; the heavy libraries load inside the functions.
 """

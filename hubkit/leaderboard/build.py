@@ -89,7 +89,8 @@ def build(request: BuildRequest, api: Any) -> Built:
                                    + "; ".join(f"{s['model']}: {s['reason']}" for s in skipped))
         ordered = order(entries, greater)
         comparisons = assign_groups(ordered, metric, request.n_resamples, request.seed)
-        doc = _document(request, api, target, metric, greater, ordered, comparisons, skipped, records)
+        doc = _portable(_document(request, api, target, metric, greater, ordered, comparisons, skipped, records),
+                        request)
         _write(doc, staging, request, api, existing)
     built = Built(doc, request.output)
     if request.push_to:
@@ -282,6 +283,27 @@ def _document(request: BuildRequest, api: Any, target: Target, metric: str, grea
         generated={"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "hubkit": provenance.hubkit_source(), "command": provenance.command_line()},
     )
+
+
+def _portable(doc: Any, request: BuildRequest) -> Any:
+    """The document with each local model folder named relative to the output folder (or by its
+    name): the leaderboard is published, and an absolute path would name this machine's folders."""
+    from hubkit.portable import relative_path
+
+    local = {}
+    for model in request.models or []:
+        if Path(model).is_dir():
+            shown = relative_path(model, request.output, f"local/{Path(model).resolve().name}")
+            local[model] = local[str(Path(model).resolve())] = shown
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return local.get(value, value) if isinstance(value, str) else value
+
+    return walk(doc) if local else doc
 
 
 def _write(doc: dict[str, Any], folder: Path, request: BuildRequest, api: Any, existing: str | None) -> None:

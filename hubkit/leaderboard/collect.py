@@ -56,6 +56,7 @@ class Found:
     metrics: dict[str, float]  # model-index: every metric type; .eval_results: {"": value}
     task_type: str | None = None
     ci: list[float] | None = None  # from hubkit's .eval_results notes
+    metric: str | None = None  # .eval_results: the metric its task id names (``{config}-{split}-{metric}``)
 
 
 @dataclasses.dataclass
@@ -104,10 +105,41 @@ def _listed(api: Any, search: str | None, max_models: int) -> list[Any]:
     return list(api.list_models(search=search or None, cardData=True, full=True, limit=max_models))
 
 
+def aliases(dataset: str) -> dict[str, str | None]:
+    """The ids a claim may name the target dataset by, each with the config that id implies.
+
+    A hubkit builder's data is named in cards by its dataset's canonical Hub id and config
+    (``nyu-mll/glue``, ``sst2`` for ``sst2``), and by the builder name in older cards.
+    """
+    names: dict[str, str | None] = {dataset: None}
+    if "/" in dataset:
+        return names
+    try:
+        from hubkit.datasets import registry
+
+        card = registry.get(dataset).load().CARD
+    except Exception:  # not a builder here: only the name itself
+        return names
+    if card.hub_id:
+        names[card.hub_id] = card.hub_config
+    return names
+
+
+def _matches(names: dict[str, str | None], dataset_id: str | None, config: str | None) -> tuple[bool, str | None]:
+    """Whether a claim about ``dataset_id``/``config`` is about the target, and the config it is for."""
+    if dataset_id not in names:
+        return False, None
+    implied = names[dataset_id]
+    if implied is None:
+        return True, config
+    return (config or "default") == implied, None
+
+
 def _may_report(info: Any, target: Target) -> bool:
     """Cheap pre-filter on a listing: a model-index result for the dataset, or result files."""
     results = _card_results(info)
-    if any(r.dataset_type == target.dataset for r in results):
+    names = aliases(target.dataset)
+    if any(r.dataset_type in names for r in results):
         return True
     names = [s.rfilename for s in info.siblings or []]
     return any(n.startswith(".eval_results/") or (n.startswith("evaluations/") and n.endswith("/results.json"))
@@ -129,12 +161,14 @@ def _model_info(api: Any, model_id: str) -> Any:
 def _from_card(info: Any, target: Target) -> list[Found]:
     """The card's model-index results for the dataset, one per (config, split)."""
     results = _card_results(info)
+    names = aliases(target.dataset)
     grouped: dict[tuple, Found] = {}
     for result in results:
-        if result.dataset_type != target.dataset or not _finite(result.metric_value):
+        about, config = _matches(names, result.dataset_type, result.dataset_config)
+        if not about or not _finite(result.metric_value):
             continue
-        key = (result.dataset_config or "default", result.dataset_split)
-        item = grouped.setdefault(key, Found("model-index", result.dataset_config, result.dataset_split or "",
+        key = (config or "default", result.dataset_split)
+        item = grouped.setdefault(key, Found("model-index", config, result.dataset_split or "",
                                              {}, result.task_type))
         item.metrics.setdefault(result.metric_type, float(result.metric_value))
     return list(grouped.values())
@@ -160,24 +194,38 @@ def _from_eval_results(api: Any, info: Any, target: Target) -> list[Found]:
                 entries = parse_eval_result_entries(yaml.safe_load(handle))
         except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError):
             continue  # an unreadable file is not a claim; the card's model-index may still be
+        names = aliases(target.dataset)
         for entry in entries:
-            if entry.dataset_id != target.dataset or not _finite(entry.value):
+            if entry.dataset_id not in names or not _finite(entry.value):
                 continue
-            config, split = _task_id(entry.task_id, target)
-            out.append(Found(".eval_results", config, split, {"": float(entry.value)}, None, _ci_from(entry.notes)))
+            config, split, metric = _task_id(entry.task_id, target)
+            about, config = _matches(names, entry.dataset_id, config)
+            if about:
+                out.append(Found(".eval_results", config, split, {"": float(entry.value)}, None,
+                                 _ci_from(entry.notes), metric))
     return out
 
 
-def _task_id(task_id: str, target: Target) -> tuple[str | None, str]:
-    """``<split>`` or ``<config>-<split>`` (hubkit's convention, see cards.model_card.task_id)."""
+def _known_metrics() -> set[str]:
+    from hubkit.datasets.spec import BENCHMARK_METRICS
+
+    return {name for names in BENCHMARK_METRICS.values() for name in names} | {"f1_macro"}
+
+
+def _task_id(task_id: str, target: Target) -> tuple[str | None, str, str | None]:
+    """(config, split, metric) of a task id: ``{config}-{split}-{metric}`` (hubkit's benchmark tasks,
+    see :func:`hubkit.datasets.spec.benchmark_task_id`), or the older ``<split>`` / ``<config>-<split>``."""
+    parts = task_id.rsplit("-", 2)
+    if len(parts) == 3 and parts[2] in _known_metrics():
+        return parts[0], parts[1], parts[2]
     if target.split and task_id == target.split:
-        return None, task_id
+        return None, task_id, None
     if target.split and target.config and task_id == f"{target.config}-{target.split}":
-        return target.config, target.split
+        return target.config, target.split, None
     if "-" in task_id:
         config, split = task_id.rsplit("-", 1)
-        return config, split
-    return None, task_id
+        return config, split, None
+    return None, task_id, None
 
 
 def _ci_from(notes: str | None) -> list[float] | None:
@@ -255,7 +303,7 @@ def claim_of(candidate: Candidate, target: Target, metric: str) -> Claim | None:
     """
     matching = [f for f in candidate.found if f.split == target.split and same_config(f.config, target.config)]
     index = next((f for f in matching if f.source == "model-index" and metric in f.metrics), None)
-    entry = next((f for f in matching if f.source == ".eval_results"), None)
+    entry = next((f for f in matching if f.source == ".eval_results" and f.metric in (None, metric)), None)
     if index is None and entry is None:
         return None
     agree = index is None or entry is None or abs(index.metrics[metric] - entry.metrics[""]) <= 2 * ROUNDING

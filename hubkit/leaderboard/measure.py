@@ -49,6 +49,10 @@ def folder_name(model: str) -> str:
     """``evaluations/<this>/``: one folder per model, readable and unique per repo id."""
     from hubkit.cards.model_card import slug
 
+    if Path(model).is_absolute():  # a local folder: its name and a digest, not the path (the folder is published)
+        import hashlib
+
+        return slug(f"{Path(model).name}-{hashlib.sha256(model.encode()).hexdigest()[:8]}")
     return slug(model.replace("/", "--"))
 
 

@@ -2,7 +2,7 @@
 
 Everything is inline (style, a small sorting script, SVG interval bars), and a Content Security
 Policy forbids loading anything else, so the page works offline, from a file, and on any hub that
-serves it (hubkit's hub shows it at ``/leaderboards/<ns>/<name>``). Text from the hub (model ids)
+serves it (a static Space: ``/spaces/<ns>/<name>`` on huggingface.co and on hubkit's hub). Text from the hub (model ids)
 is escaped; values travel in ``data-value`` attributes, never inside the script.
 
 Sorting: a click on a column header sorts by that column, ascending first, then descending; rows

@@ -1,4 +1,8 @@
-"""A built leaderboard folder as a dataset repo, which the hub shows at ``/leaderboards/<ns>/<name>``.
+"""A built leaderboard folder as a static Space (``sdk: static``, ``index.html`` at the root).
+
+A static Space is what huggingface.co renders as a page, so the leaderboard shows the same on
+huggingface.co and on hubkit's hub, at ``/spaces/<ns>/<name>`` (an earlier hubkit pushed a dataset
+repo that only hubkit's hub showed, at ``/leaderboards/...``, which now redirects to the Space).
 
 The target is checked (a valid ``namespace/name`` the token may write to) *before* anything is
 collected or evaluated, so a long build never ends in a refused push. The upload is one commit;
@@ -12,7 +16,8 @@ from typing import Any
 
 from hubkit.leaderboard.errors import LeaderboardError
 
-REPO_TYPE = "dataset"
+REPO_TYPE = "space"
+SDK = "static"
 
 
 def check_target(api: Any, repo_id: str) -> None:
@@ -23,7 +28,7 @@ def check_target(api: Any, repo_id: str) -> None:
     from hubkit.repocard.validate import REPO_ID
 
     if repo_id.count("/") != 1 or not REPO_ID.match(repo_id):
-        raise LeaderboardError(f"--push-to needs a dataset repo id like namespace/name, got {repo_id!r}")
+        raise LeaderboardError(f"--push-to needs a Space id like namespace/name, got {repo_id!r}")
     try:
         mine = owns(api, repo_id)
     except HfHubHTTPError as error:
@@ -35,7 +40,7 @@ def check_target(api: Any, repo_id: str) -> None:
 
 
 def existing_card(api: Any, repo_id: str) -> str | None:
-    """The leaderboard repo's current README (so hand edits survive the rebuild), or None."""
+    """The leaderboard Space's current README (so hand edits survive the rebuild), or None."""
     from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
     try:
@@ -46,16 +51,16 @@ def existing_card(api: Any, repo_id: str) -> str | None:
 
 
 def push(folder: Path, repo_id: str, api: Any, message: str) -> str:
-    """Create the dataset repo if needed and upload the folder in one commit; returns the commit URL."""
-    api.create_repo(repo_id, repo_type=REPO_TYPE, exist_ok=True)
+    """Create the static Space if needed and upload the folder in one commit; returns the commit URL."""
+    api.create_repo(repo_id, repo_type=REPO_TYPE, space_sdk=SDK, exist_ok=True)
     commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=REPO_TYPE,
                                commit_message=message, delete_patterns=["evaluations/**"])
     return commit.commit_url
 
 
 def page_url(endpoint: str, repo_id: str) -> str:
-    return f"{endpoint.rstrip('/')}/leaderboards/{repo_id}"
+    return f"{endpoint.rstrip('/')}/spaces/{repo_id}"
 
 
 def files_url(endpoint: str, repo_id: str) -> str:
-    return f"{endpoint.rstrip('/')}/datasets/{repo_id}/resolve/main"
+    return f"{endpoint.rstrip('/')}/spaces/{repo_id}/resolve/main"

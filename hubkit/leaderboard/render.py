@@ -42,14 +42,30 @@ def _num(value: Any) -> str:
 
 
 def readme(doc: dict[str, Any], existing: str | None = None) -> str:
-    """The leaderboard repo's card, merged into ``existing`` (the repo's current card) when given."""
+    """The leaderboard Space's card, merged into ``existing`` (the Space's current card) when given.
+
+    ``sdk: static`` with ``app_file: index.html`` is what makes huggingface.co serve the page; the
+    card's ``models`` and ``datasets`` link the Space from the ranked models and the dataset.
+    """
     from hubkit.repocard.render import render_card
 
-    metadata = {"pretty_name": doc["title"], "tags": ["hubkit", "leaderboard"],
-                "configs": [{"config_name": "default", "data_files": "leaderboard.csv"}]}
+    metadata: dict[str, Any] = {"title": doc["title"], "emoji": "🏆", "colorFrom": "blue", "colorTo": "indigo",
+                                "sdk": "static", "app_file": "index.html", "pinned": False,
+                                "tags": ["hubkit", "leaderboard"]}
+    models = [e["model"]["id"] for e in doc["entries"] if _is_repo_id(e["model"]["id"])]
+    if models:
+        metadata["models"] = models
+    if _is_repo_id(doc["dataset"]["name"]):
+        metadata["datasets"] = [doc["dataset"]["name"]]
     sections = [("leaderboard", table_section(doc)), ("method", method_section(doc)),
                 ("reproduce", reproduce_section(doc))]
-    return render_card("dataset", metadata, sections, existing, order=SECTION_ORDER)
+    return render_card("space", metadata, sections, existing, order=SECTION_ORDER)
+
+
+def _is_repo_id(name: str) -> bool:
+    from hubkit.repocard.validate import REPO_ID
+
+    return name.count("/") == 1 and not name.startswith((".", "/")) and REPO_ID.match(name) is not None
 
 
 def table_section(doc: dict[str, Any]) -> str:

@@ -33,6 +33,9 @@ class TrainRequest:
     n_resamples: int = 1000
     progress: bool = True
     prepare_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # A dataset repo's revision (resolved to its sha once), and its task when its card does not say.
+    dataset_revision: str | None = None
+    task: Any = None
 
 
 def _labelled(split, adapter) -> bool:
@@ -49,16 +52,18 @@ def _head(split, n: int | None):
 
 def fine_tune(request: TrainRequest) -> dict[str, Any]:
     """Run the whole of ``hubkit train``; returns the results written to ``OUT/results.json``."""
-    from hubkit.datasets.prepare import prepare
+    from hubkit.portable import command
+    from hubkit.train.data import load_training_data
     from hubkit.train.models import resolve_model
     from hubkit.train.runner import device_summary, train_one_seed
     from hubkit.train.families import adapter_for
 
-    prepared = prepare(request.dataset, request.config, request.data_dir, request.prepare_options)
-    data = prepared.dataset
+    loaded = load_training_data(request.dataset, request.config, request.data_dir, request.dataset_revision,
+                                request.task, request.prepare_options)
+    data = loaded.dataset
     if "train" not in data:
         raise TrainingError(f"dataset {request.dataset} has no train split (splits: {', '.join(data)})")
-    adapter = adapter_for(prepared.task, prepared.features, request.recipe)
+    adapter = adapter_for(loaded.task, loaded.features, request.recipe)
     model = resolve_model(request.recipe.model)
     load_kwargs = {"revision": model.revision} if model.revision else {}
     from transformers import AutoTokenizer
@@ -78,28 +83,47 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "schema_version": RESULTS_SCHEMA_VERSION,
         "task": {"family": adapter.family, "pipeline_tag": adapter.pipeline_tag, "primary_metric": adapter.primary_metric,
                  "labels": list(adapter.label_names)},
-        "dataset": {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
-                    "data_dir": str(Path(request.data_dir).resolve()) if request.data_dir else None,
-                    "pretty_name": prepared.card.pretty_name, "license": prepared.card.license,
-                    "split_sizes": prepared.split_sizes, "train_examples_used": len(train_raw),
-                    "eval_examples_used": {k: len(v) for k, v in eval_splits.items()},
-                    "sources": [dataclasses.asdict(s) for s in prepared.sources]},
+        "dataset": {**loaded.record, "train_examples_used": len(train_raw),
+                    "eval_examples_used": {k: len(v) for k, v in eval_splits.items()}},
+        "data_stats": _data_stats(loaded.task, {"train": train_raw, **eval_splits}),
         "base_model": {"id": model.model_id, "revision": model.revision},
         "recipe": request.recipe.as_dict(),
         "seeds": list(request.seeds),
         "per_seed": [{"seed": r.seed, "metrics": r.metrics, "train_runtime_s": r.train_runtime_s,
-                      "output_dir": str(r.output_dir)} for r in runs],
+                      "output_dir": r.output_dir.relative_to(request.output_dir).as_posix()} for r in runs],
         "aggregate": aggregate([r.metrics for r in runs]),
         "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
-        "command": sys.argv,
+        "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
+    _publishable_model_ids(results, request.output_dir)
     if is_main_process():
         if len(runs) > 1:
             _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
         (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
     return results
+
+
+def _publishable_model_ids(results: dict[str, Any], output_dir: Path) -> None:
+    """A local base model folder is named relative to the output folder, never by its absolute path:
+    results.json is pushed with the model."""
+    from hubkit.portable import relative_path
+
+    for record, key in ((results["base_model"], "id"), (results["recipe"], "model")):
+        value = record.get(key)
+        if isinstance(value, str) and (Path(value).is_absolute() or Path(value).is_dir()):
+            record[key] = relative_path(value, output_dir, "PATH/TO/BASE_MODEL")
+
+
+def _data_stats(task: Any, splits: dict[str, Any]) -> dict[str, Any] | None:
+    """Sizes, labels and lengths of the rows the run used, for the card (which cannot re-read them later)."""
+    from hubkit.cards.datastats import split_stats
+
+    try:
+        return {name: split_stats(rows, task) for name, rows in splits.items()}
+    except Exception:  # statistics only decorate the card; a failure costs the card its tables, not the run
+        return None
 
 
 def is_main_process() -> bool:

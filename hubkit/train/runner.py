@@ -114,8 +114,22 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     if trainer.is_world_process_zero() and save:
         trainer.save_model(str(output_dir))
         tokenizer.save_pretrained(str(output_dir))
-        (output_dir / "training_args.json").write_text(args.to_json_string())
+        (output_dir / "training_args.json").write_text(portable_arguments(args.to_json_string(), output_dir))
+        # The Trainer pickles its arguments beside the model; they hold this machine's paths and the
+        # JSON above already records them, so the pickle is not kept (and never pushed).
+        (output_dir / "training_args.bin").unlink(missing_ok=True)
     return SeedRun(seed, output_dir, metrics, runtime, trainer.state.log_history)
+
+
+def portable_arguments(text: str, output_dir: Path) -> str:
+    """``TrainingArguments`` as JSON with its folders relative to the output folder (they are published)."""
+    from hubkit.portable import relative_path
+
+    values = json.loads(text)
+    for key in ("output_dir", "logging_dir"):
+        if isinstance(values.get(key), str):
+            values[key] = relative_path(values[key], output_dir, "OUT")
+    return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
 
 def resume_point(output_dir: Path, resume: bool) -> str | None:

@@ -62,6 +62,9 @@ class CurveRequest:
     min_steps: int = DEFAULT_MIN_STEPS
     progress: bool = True
     on_run: Callable[[dict[str, Any]], None] | None = None
+    # For a dataset repo NS/NAME: its revision (resolved to a sha once) and its task, if its card lacks one.
+    dataset_revision: str | None = None
+    task: Any = None
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -128,10 +131,11 @@ def transfer_curve(request: CurveRequest) -> dict[str, Any]:
 
 def load_data(request: CurveRequest) -> Data:
     """The dataset's train and validation splits, refused unless they can make a stratified curve."""
-    from hubkit.datasets.prepare import prepare
+    from hubkit.train.data import load_training_data
     from hubkit.train.families import adapter_for
 
-    prepared = prepare(request.dataset, request.config, request.data_dir)
+    prepared = load_training_data(request.dataset, request.config, request.data_dir, request.dataset_revision,
+                                  request.task)
     splits = prepared.dataset
     for split in ("train", "validation"):
         if split not in splits:

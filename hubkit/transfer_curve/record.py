@@ -11,7 +11,6 @@ import statistics
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from hubkit.transfer_curve.subsets import digest, optimizer_steps, repeats_for
@@ -79,11 +78,9 @@ def compare(runs: Sequence[dict[str, Any]], sizes: Sequence[int], metric: str, g
 
 
 def dataset_record(request, data) -> dict[str, Any]:
-    prepared, names = data.prepared, data.label_names
+    loaded, names = data.prepared, data.label_names  # a hubkit.train.data.TrainData
     validation_labels = Counter(data.validation[data.adapter.label_column])
-    return {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
-            "data_dir": str(Path(request.data_dir).resolve()) if request.data_dir else None,
-            "pretty_name": prepared.card.pretty_name, "split_sizes": prepared.split_sizes,
+    return {**{k: v for k, v in loaded.record.items() if k != "sources"},
             "labels": names,
             "train_label_counts": {names[k]: v for k, v in sorted(Counter(data.train_labels).items())},
             "validation_examples": len(data.validation),
