@@ -55,6 +55,23 @@ def test_run_pushes_dataset_model_card_and_evaluation(tmp_path, tiny_bert, hub):
                for r in info.eval_results)
     assert_nothing_machine_local([("dataset", "acme/sst2-default"), ("model", model_repo)], [tmp_path, data])
 
+    # The hub re-runs the claim: verified. A copy whose claim was raised by hand is not, and shows
+    # what the hub measured.
+    doctored = f"{model_repo}-doctored"
+    api.create_repo(doctored)
+    api.upload_folder(folder_path=api.snapshot_download(model_repo, local_dir=tmp_path / "copy"), repo_id=doctored,
+                      ignore_patterns=[".cache/**"])
+    raised = [{**e, "value": round(e["value"] + 0.05, 4)} for e in entries]
+    api.upload_file(path_or_fileobj=yaml.safe_dump(raised).encode(),
+                    path_in_repo=next(n for n in files if n.startswith(".eval_results/")), repo_id=doctored)
+    verify = subprocess.run([sys.executable, "-m", "hubkit.cli", "hub", "verify", "--data-dir", str(hub.data_dir),
+                             "--once"], capture_output=True, text=True, timeout=900)
+    assert verify.returncode == 0, verify.stderr[-3000:]
+    board = {e.model_id: e for e in api.get_dataset_leaderboard("acme/sst2-default", base_model_only=False)}
+    assert board[model_repo].verified is True
+    assert board[doctored].verified is False and board[doctored].verification["status"] == "failed"
+    assert abs(board[doctored].verification["measuredValue"] - entries[0]["value"]) < 1e-4
+
 
 def test_minilm_on_2000_real_sst2_sentences_reaches_078(tmp_path, minilm, real_data):
     """The issue's quality bar: one epoch on 2,000 SST-2 training sentences, on the CPU."""
