@@ -90,9 +90,9 @@ def _embedded_state() -> dict:
     data_dir = embedded_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     user = re.sub(r"[^A-Za-z0-9._-]", "-", getpass.getuser() or "user").strip("-.") or "user"
-    # The local user also owns the namespaces of the models hubkit bundles, so that it can publish
-    # them under their real ids (see hubkit.train.models).
-    token = issue_token(data_dir, user, write=True, orgs=["sentence-transformers"], display_name="hubkit embedded")
+    # The local user belongs to no organisation: models hubkit bundles are mirrored under their
+    # upstream ids in namespaces the hub itself owns (see hubkit.train.models).
+    token = issue_token(data_dir, user, write=True, display_name="hubkit embedded")
     state = {"port": _free_port(), "user": user, "token": token}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state))

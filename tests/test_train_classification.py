@@ -112,9 +112,9 @@ def test_pair_classification_both_ways_saves_and_loads(tmp_path, tiny_bert, pair
     assert results["per_seed"][0]["metrics"]["validation"]["accuracy"] > 0.6
     out = tmp_path / "out"
     if pair_mode == "bi-encoder":
-        from hubkit.train.bi_encoder import BiEncoderForPairClassification
+        from hubkit.train.bi_encoder import load_bi_encoder
 
-        model = BiEncoderForPairClassification.from_pretrained(out)
+        model = load_bi_encoder(str(out))  # saved as a sentence-transformers model plus its head
         assert model.classifier.in_features == 3 * 32
     else:
         from transformers import AutoModelForSequenceClassification

@@ -49,7 +49,7 @@ def test_pretrained_beats_random_init_on_sst2_at_every_size(tmp_path, real_data,
     assert result.exit_code == 0, result.output
     print(result.output)  # the per-run scores and the curve, for `pytest -rP`
     record = json.loads((out / "curve.json").read_text())
-    assert record["base_model"]["id"] == minilm and record["base_model"]["revision"]
+    assert record["base_model"]["id"] == minilm and len(record["base_model"]["package"]["weights_sha256"]) == 1
     assert record["dataset"]["validation_examples"] == 872 and record["dataset"]["split_sizes"]["train"] == 67349
 
     # The scores, re-read from the per-run CSV rather than from the summary the command computed.

@@ -19,6 +19,7 @@ from typing import Any
 from hubkit.repocard.errors import CardError
 
 EXTRA_SECTIONS_DIR = "card_sections"
+USAGE_EXAMPLES = "usage_examples.json"  # written by training (hubkit.train.runner) beside the model
 _BIBTEX = re.compile(r"```(?:bibtex|bib)\s*\n(.*?)```", re.DOTALL)
 
 
@@ -35,6 +36,8 @@ class CardContext:
     builder_card: Any  # hubkit.datasets.spec.CardInfo or None
     base_model: dict[str, Any]
     extra_sections: list[tuple[str, str]]
+    # Training only: examples for the usage snippet, with the model's predictions (usage_examples.json).
+    usage_examples: dict[str, Any] | None = None
 
     @property
     def best_seed_run(self) -> dict[str, Any]:
@@ -111,7 +114,8 @@ def load_context(folder: Path, repo_id: str | None = None, data_dir: str | None 
     return CardContext(folder=folder, results=results, kind=kind, repo_id=repo_id, log=_log(folder),
                        training_args=_json(folder / "training_args.json"), predictions=predictions, stats=stats,
                        builder_card=_builder_card(results["dataset"].get("name")), base_model=base,
-                       extra_sections=_extra_sections(folder))
+                       extra_sections=_extra_sections(folder),
+                       usage_examples=_json(folder / USAGE_EXAMPLES) if kind == schema.TRAINING else None)
 
 
 def _json(path: Path) -> Any:

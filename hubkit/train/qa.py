@@ -22,7 +22,7 @@ import numpy as np
 
 from hubkit.train.collators import KeepKeys
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter, register
+from hubkit.train.task import TaskAdapter, register, short_rows
 
 POSITION_KEYS = ("start_positions", "end_positions")
 
@@ -125,6 +125,19 @@ class QuestionAnsweringTask(TaskAdapter):
         return {"predictions": [{"id": i, "prediction_text": answers[i]} for i in ids],
                 "references": [{"id": i, "answers": {"text": list(a["text"]), "answer_start": list(a["answer_start"])}}
                                for i, a in zip(ids, raw[self.answers_column])]}
+
+    def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
+        """One question with a short context (one window where one is found), to keep the card readable."""
+        head = raw.select(range(min(len(raw), 50)))
+        questions = [q.lstrip() for q in head[self.question_column]]
+        contexts = list(head[self.context_column])
+        room = self.recipe.max_length - tokenizer.num_special_tokens_to_add(pair=True)
+        sizes = [len(ids) for ids in tokenizer(questions, contexts, add_special_tokens=False)["input_ids"]]
+        rows = short_rows([len(c) if size <= room else 10 ** 6 for c, size in zip(contexts, sizes)], 1, 600)
+        return {"rows": rows, "inputs": [{"question": questions[i], "context": contexts[i]} for i in rows],
+                "outputs": [predictions["predictions"][i]["prediction_text"] for i in rows],
+                "max_length": self.recipe.max_length, "doc_stride": self.recipe.doc_stride,
+                "max_answer_length": self.recipe.max_answer_length, "n_best": self.recipe.n_best}
 
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         from hubkit import metrics

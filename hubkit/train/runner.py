@@ -26,6 +26,7 @@ from hubkit.recipes import Recipe
 from hubkit.train.task import TaskAdapter
 
 CHECKPOINTS = "checkpoints"
+USAGE_EXAMPLES = "usage_examples.json"
 
 
 @dataclasses.dataclass
@@ -112,7 +113,7 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     runtime = _train(trainer, resume_from, recipe.batch_size)
     metrics = _score(adapter, trainer, eval_splits, eval_tok, output_dir, n_resamples, seed)
     if trainer.is_world_process_zero() and save:
-        trainer.save_model(str(output_dir))
+        adapter.save_model(trainer, output_dir)
         tokenizer.save_pretrained(str(output_dir))
         (output_dir / "training_args.json").write_text(portable_arguments(args.to_json_string(), output_dir))
         # The Trainer pickles its arguments beside the model; they hold this machine's paths and the
@@ -231,12 +232,25 @@ def _score(adapter: TaskAdapter, trainer, eval_splits: dict[str, Any], eval_tok:
            n_resamples: int, seed: int) -> dict[str, dict[str, Any]]:
     """Each eval split's scores with the trained model; the main process also writes its predictions."""
     metrics = {}
+    usage_split = "validation" if "validation" in eval_splits else next(iter(eval_splits), None)
     for name, split in eval_splits.items():
         predictions = adapter.predict(trainer, split, eval_tok[name])
         metrics[name] = adapter.score(predictions, n_resamples=n_resamples, seed=seed)
         if trainer.is_world_process_zero():
             _write_predictions(output_dir / f"predictions_{name}.jsonl", predictions)
+            if name == usage_split:
+                _write_usage_examples(output_dir, name, adapter.usage_examples(split, predictions,
+                                                                               trainer.processing_class))
     return metrics
+
+
+def _write_usage_examples(output_dir: Path, split: str, examples: dict[str, Any] | None) -> None:
+    """``usage_examples.json``: what the model card's usage snippet runs, and must print."""
+    path = output_dir / USAGE_EXAMPLES
+    if examples is None:
+        path.unlink(missing_ok=True)
+        return
+    path.write_text(json.dumps({"split": split, **examples}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _write_predictions(path: Path, predictions: dict[str, Any]) -> None:

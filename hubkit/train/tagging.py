@@ -15,7 +15,7 @@ import numpy as np
 
 from hubkit.train.collators import KeepKeys
 from hubkit.train.errors import TrainingError
-from hubkit.train.task import TaskAdapter, class_label_names, register
+from hubkit.train.task import TaskAdapter, class_label_names, register, short_rows
 
 IGNORE = -100  # the label cross-entropy skips (PyTorch's default ignore_index)
 NO_WORD = -1  # word index of special tokens ([CLS], [SEP]) in the stored word_ids
@@ -110,6 +110,12 @@ class TaggingTask(TaskAdapter):
             predictions.append([self.outside_tag if i is None else self.label_names[i] for i in ids])
         references = [[self.label_names[i] for i in row] for row in raw[self.tags_column]]
         return {"predictions": predictions, "references": references, "tokens": list(raw[self.tokens_column])}
+
+    def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
+        words = list(raw.select(range(min(len(raw), 50)))[self.tokens_column])
+        rows = short_rows([len(" ".join(w)) if w else 10 ** 6 for w in words], 2, 120)
+        return {"rows": rows, "inputs": [list(words[i]) for i in rows], "outputs": [predictions["predictions"][i] for i in rows],
+                "max_length": self.recipe.max_length}
 
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         from hubkit import metrics

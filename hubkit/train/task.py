@@ -53,6 +53,10 @@ class TaskAdapter:
     def load_model(self, path: str, **load_kwargs: Any):
         raise NotImplementedError
 
+    def save_model(self, trainer, output_dir) -> None:
+        """Save the trained model where users load it from (the tokenizer is saved beside it)."""
+        trainer.save_model(str(output_dir))
+
     def tokenize(self, tokenizer, dataset, training: bool):
         raise NotImplementedError
 
@@ -67,6 +71,19 @@ class TaskAdapter:
 
     def score(self, predictions: dict[str, Any], n_resamples: int, seed: int) -> dict[str, Any]:
         raise NotImplementedError
+
+    def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
+        """A few inputs of an evaluated split for the card's usage snippet, with what the model
+        predicted for them (``{"inputs": [...], "outputs": [...]}``); the snippet must print exactly
+        those outputs. None when the family has no snippet."""
+        return None
+
+
+def short_rows(lengths: list[int], n: int, limit: int) -> list[int]:
+    """The first ``n`` row indices whose length is at most ``limit`` (else the ``n`` shortest of the
+    first rows): card examples should be real and readable."""
+    fitting = [i for i, length in enumerate(lengths) if length <= limit][:n]
+    return fitting or sorted(range(len(lengths)), key=lambda i: (lengths[i], i))[:n]
 
 
 _REGISTRY: dict[str, type[TaskAdapter]] = {}

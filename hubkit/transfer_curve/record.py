@@ -29,7 +29,7 @@ def build_record(request, data, base, variants: Sequence[Variant], subsets: dict
     return {
         "schema_version": SCHEMA_VERSION,
         "dataset": dataset_record(request, data),
-        "base_model": {"id": model.model_id, "revision": model.revision},
+        "base_model": model.record(),
         "recipe": recipe.as_dict(),
         "metric": adapter.primary_metric,
         "greater_is_better": adapter.greater_is_better,
