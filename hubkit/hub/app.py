@@ -27,6 +27,7 @@ log = logging.getLogger("hubkit.hub")
 TYPE_FROM_PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
 REQUEST_THREADS = 16
+WRITE_THREADS = 4
 RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
                        "static", "favicon.ico"}
 
@@ -68,6 +69,35 @@ def _bridge(receive, send, server_loop: asyncio.AbstractEventLoop):
     return bridged_receive, bridged_send
 
 
+def _is_quick(scope: dict) -> bool:
+    """Reads with a small, bounded cost: served on the event loop rather than in a worker thread.
+
+    Repo info, whoami, health, refs and file downloads (streamed from the page cache chunk by
+    chunk). Anything that writes, lists a tree or history, scans many repos, or renders a page
+    goes to a worker thread.
+    """
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    segs = _segments(scope)
+    if segs[:1] == ["api"]:
+        rest = segs[1:]
+        if rest in (["whoami-v2"], ["hubkit", "health"]):
+            return True
+        if rest[:1] in (["models"], ["datasets"], ["spaces"]) and len(rest) >= 3:
+            tail = rest[3:]
+            return not tail or tail[0] in ("revision", "refs")
+        return False
+    return "resolve" in segs[1:4]
+
+
+def _writes(scope: dict) -> bool:
+    """Requests that may write (take SQLite's write lock or store uploads)."""
+    if scope["method"] in ("GET", "HEAD"):
+        return False
+    segs = _segments(scope)
+    return not ("paths-info" in segs or segs[:2] == ["api", "validate-yaml"])
+
+
 def _with_security_headers(send):
     """Every response says ``nosniff``: a stored file is never re-interpreted as another type."""
     async def sending(message) -> None:
@@ -82,16 +112,21 @@ class HubApp:
 
     The handlers do blocking work: SQLite (a commit waits for fsync), hashing, reading and writing
     files. Run on the server's event loop, one slow request would stall every other, the health
-    check included. So each request runs in a worker thread, on that thread's own event loop, and
-    only talks to the server's loop to receive the body and send the answer (``_bridge``). The
-    server's loop stays free to accept and read; requests wait on each other only where SQLite
-    serializes writers.
+    check included. So a request that may be slow runs in a worker thread, on that thread's own
+    event loop, and only talks to the server's loop to receive the body and send the answer
+    (``_bridge``). The hop costs about a millisecond of CPU, more than the quick reads that make
+    most of a hub's traffic (repo info, one file, whoami), so those run on the server's loop
+    directly (:func:`_is_quick`): each costs about as much as one hop, and never waits on a writer
+    (SQLite readers in WAL mode do not).
     """
 
     def __init__(self, data_dir: Path, *, serving: bool = True, threads: int = REQUEST_THREADS,
                  public_url: str | None = None):
         self.hub = HubState(data_dir, serving=serving, public_url=public_url)
-        self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hub-request")
+        # Writers queue on SQLite's one write lock anyway; giving them their own few threads keeps
+        # a burst of commits from occupying the threads that reads need.
+        self._readers = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hub-read")
+        self._writers = concurrent.futures.ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="hub-write")
         self._loops = threading.local()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -105,8 +140,12 @@ class HubApp:
                     return
         if scope["type"] != "http":
             return
+        if _is_quick(scope):
+            await self.handle(scope, receive, send)
+            return
         server_loop = asyncio.get_running_loop()
-        await server_loop.run_in_executor(self._threads, self._in_thread, scope, *_bridge(receive, send, server_loop))
+        pool = self._writers if _writes(scope) else self._readers
+        await server_loop.run_in_executor(pool, self._in_thread, scope, *_bridge(receive, send, server_loop))
 
     def _in_thread(self, scope, receive, send) -> None:
         loop = getattr(self._loops, "loop", None)
