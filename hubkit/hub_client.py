@@ -35,6 +35,7 @@ HF_HUB_HOSTS = ("huggingface.co", "hf.co")
 EMBEDDED_HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
 EMBEDDED_MARKER = "HUBKIT_EMBEDDED_ENDPOINT"
+EMBEDDED_PID_FILE = "server.pid"
 
 
 class HubConnectionError(RuntimeError):
@@ -154,8 +155,10 @@ def start_embedded_hub(connection: HubConnection) -> None:
     log = open(data_dir / "server.log", "ab")
     command = [sys.executable, "-m", "hubkit.cli", "hub", "serve", "--data-dir", str(data_dir),
                "--host", EMBEDDED_HOST, "--port", str(port), "--quiet"]
-    subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                     start_new_session=True)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True)
+    # Its pid, so that whoever manages the embedded hub stops exactly this process.
+    (data_dir / EMBEDDED_PID_FILE).write_text(f"{process.pid}\n")
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server_is_up(connection.endpoint, timeout=1.0):

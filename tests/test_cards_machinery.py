@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -60,7 +63,8 @@ def test_metadata_merge_keeps_foreign_keys_and_accumulates_results():
     ({"license": "not-a-licence"}, "license"),
     ({"license": "other"}, "license_name"),
     ({"datasets": [None]}, "datasets[0]"),
-    ({"base_model": "/home/me/model"}, "base_model"),
+    # A local folder is not a Hub id (built at run time: no machine path is written into the test).
+    ({"base_model": str(Path(tempfile.gettempdir()) / "model")}, "base_model"),
     ({"pipeline_tag": "text-classifier"}, "pipeline_tag"),
     ({"language": ["English"]}, "language[0]"),
     ({"model_index": INDEX}, "model_index"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -76,14 +77,21 @@ def test_embedded_hub_starts_on_first_use_and_is_reused(tmp_path):
         print(json.dumps({"endpoint": connection.endpoint, "embedded": connection.embedded,
                           "xet": os.environ["HF_HUB_DISABLE_XET"], "files": api.list_repo_files(f"{me}/first-use")}))
     """)
+    pid_file = tmp_path / "home" / "hub" / "server.pid"
     try:
         first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
         assert first.returncode == 0, first.stderr[-2000:]
+        started = int(pid_file.read_text())
         second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
         one, two = (json.loads(r.stdout.strip().splitlines()[-1]) for r in (first, second))
         assert one["embedded"] and one["xet"] == "1" and one["endpoint"] == two["endpoint"]
         assert one["files"] == [".gitattributes"]
-        pid_count = subprocess.run(["pgrep", "-f", str(tmp_path / "home")], capture_output=True, text=True).stdout.split()
-        assert len(pid_count) == 1, "the second command reused the running hub"
+        assert int(pid_file.read_text()) == started, "the second command reused the running hub"
+        os.kill(started, 0)  # still serving: raises if that process is gone
     finally:
-        subprocess.run(["pkill", "-f", str(tmp_path / "home")])
+        # Only the hub this test started, by its pid, never processes matched by name.
+        if pid_file.is_file():
+            try:
+                os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
