@@ -116,3 +116,13 @@ def unique_name(prefix: str) -> str:
     import uuid
 
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def make_repo_with_file(hub, prefix: str, path: str, content: bytes) -> str:
+    """A new model repo of ``hub``'s user holding one file; returns its id."""
+    from huggingface_hub import HfApi
+
+    repo_id = f"{hub.user}/{unique_name(prefix)}"
+    HfApi().create_repo(repo_id)
+    HfApi().upload_file(path_or_fileobj=content, path_in_repo=path, repo_id=repo_id)
+    return repo_id

@@ -13,7 +13,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-from hubserver import request
+from hubserver import make_repo_with_file, request
 
 
 def unique(prefix: str) -> str:
@@ -22,10 +22,7 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture
 def repo(hub) -> str:
-    repo_id = f"{hub.user}/{unique('guarded')}"
-    HfApi().create_repo(repo_id)
-    HfApi().upload_file(path_or_fileobj=b"original", path_in_repo="keep.txt", repo_id=repo_id)
-    return repo_id
+    return make_repo_with_file(hub, "guarded", "keep.txt", b"original")
 
 
 def head_of(repo_id: str) -> str:

@@ -18,7 +18,7 @@ from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError
 
 from hubkit.hub.state import BoundedCache
-from hubserver import request, unique_name
+from hubserver import make_repo_with_file, request, unique_name
 
 PLANTED_CONFIG = """[core]
 \trepositoryformatversion = 0
@@ -37,10 +37,7 @@ def raw_commit(hub, repo_id: str, files: dict[str, bytes], *, header: dict | Non
 
 @pytest.fixture
 def repo_id(hub) -> str:
-    repo_id = f"{hub.user}/{unique_name('hostile')}"
-    HfApi().create_repo(repo_id)
-    HfApi().upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id=repo_id)
-    return repo_id
+    return make_repo_with_file(hub, "hostile", "config.json", b"{}")
 
 
 # ----- item 1: paths and names -----

@@ -77,11 +77,9 @@ def parse_eval_yaml(text: str, splits: dict[str, set[str]] | None = None) -> dic
     seen: set[str] = set()
     for number, task in enumerate(tasks):
         where = f"tasks[{number}]"
-        if not isinstance(task, dict):
-            raise invalid_eval_yaml(f"{where} must be a mapping with 'id', 'config' and 'split'")
-        unknown = [str(k) for k in task if k not in TASK_KEYS]
-        if unknown:
-            raise invalid_eval_yaml(f"unknown key {where}.{unknown[0]}; a task has {', '.join(TASK_KEYS)}")
+        problem = _mapping_problem(task, TASK_KEYS, where)
+        if problem:
+            raise invalid_eval_yaml(problem)
         for key in ("id", "split"):
             if not isinstance(task.get(key), str) or not task[key]:
                 raise invalid_eval_yaml(f"{where}.{key} is required (a string)")
@@ -99,6 +97,16 @@ def parse_eval_yaml(text: str, splits: dict[str, set[str]] | None = None) -> dic
                 raise invalid_eval_yaml(f"{where}.split {task['split']!r} is not a split of config {config!r} "
                                         f"(it has {', '.join(sorted(splits[config]))})")
     return data
+
+
+def _mapping_problem(value: Any, keys: tuple[str, ...], where: str) -> str | None:
+    """Why ``value`` is not a mapping with only ``keys`` (one line naming the place), or None."""
+    if not isinstance(value, dict):
+        return f"{where} must be a mapping with the keys {', '.join(keys)}"
+    unknown = [str(k) for k in value if k not in keys]
+    if unknown:
+        return f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(keys)}"
+    return None
 
 
 def dataset_splits(card: dict, tree: Tree) -> dict[str, set[str]]:
@@ -170,11 +178,9 @@ def parse_results_file(filename: str, text: str) -> list[ResultEntry]:
     entries = []
     for number, item in enumerate(data):
         where = f"entry {number}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where} must be a mapping")
-        unknown = [str(k) for k in item if k not in ENTRY_KEYS]
-        if unknown:
-            raise ValueError(f"{where}: unknown key {unknown[0]!r}")
+        problem = _mapping_problem(item, ENTRY_KEYS, where)
+        if problem:
+            raise ValueError(problem)
         dataset = item.get("dataset")
         if not isinstance(dataset, dict) or not isinstance(dataset.get("id"), str) \
                 or not isinstance(dataset.get("task_id"), str):
