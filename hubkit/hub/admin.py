@@ -8,7 +8,8 @@ instead of the server's database and auth modules, which stay free to change beh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hubkit.hub import auth, db
@@ -47,6 +48,18 @@ def delete_user(data_dir: Path, user: str) -> None:
 MIRROR_AUTHOR = "hubkit-mirror"
 
 
+@contextlib.contextmanager
+def _hub(data_dir: Path) -> Iterator:
+    """The hub's state over ``data_dir`` for a tool beside a running server (it sweeps nothing)."""
+    from hubkit.hub.state import HubState
+
+    hub = HubState(Path(data_dir), serving=False)
+    try:
+        yield hub
+    finally:
+        hub.conn.close()
+
+
 def clean_partial_uploads(data_dir: Path) -> int:
     """Remove uploads a crash left half-written; only while no server is serving ``data_dir``."""
     from hubkit.hub.blobs import BlobStore
@@ -64,17 +77,12 @@ def mirror_folder(data_dir: Path, repo_id: str, folder: Path, *, message: str, r
     this again with the same files makes no new commit. The commit sha is this hub's own; it is not
     the upstream revision and must not be recorded as one.
     """
-    from hubkit.hub.state import HubState
-
     namespace, _, name = repo_id.partition("/")
-    hub = HubState(Path(data_dir), serving=False)
-    try:
+    with _hub(data_dir) as hub:
         auth.reserve_mirror_namespace(hub.conn, namespace)
         repo = hub.repos.get(repo_type, namespace, name) or hub.repos.create(
             repo_type, namespace, name, private=False, sdk=None, author=MIRROR_AUTHOR)
         return _commit_folder(hub, repo, Path(folder), message)
-    finally:
-        hub.conn.close()
 
 
 def _commit_folder(hub, repo, folder: Path, message: str) -> str:
@@ -114,36 +122,21 @@ def _commit_folder(hub, repo, folder: Path, message: str) -> str:
 def pending_verifications(data_dir: Path) -> list:
     """Claims on benchmarks this hub has not re-checked yet (:class:`hubkit.hub.evalresults.Job`)."""
     from hubkit.hub import benchmarks
-    from hubkit.hub.state import HubState
-
-    hub = HubState(Path(data_dir), serving=False)
-    try:
+    with _hub(data_dir) as hub:
         return benchmarks.pending_jobs(hub)
-    finally:
-        hub.conn.close()
 
 
 def export_for_verification(data_dir: Path, job, destination: Path) -> tuple[Path, Path]:
     """The job's model at its sha and benchmark dataset at its sha, as two local folders."""
     from hubkit.hub import benchmarks
-    from hubkit.hub.state import HubState
-
-    hub = HubState(Path(data_dir), serving=False)
-    try:
+    with _hub(data_dir) as hub:
         model = benchmarks.export_snapshot(hub, job.model, job.model_sha, Path(destination) / "model")
         dataset = benchmarks.export_snapshot(hub, job.dataset, job.dataset_sha, Path(destination) / "dataset")
         return model, dataset
-    finally:
-        hub.conn.close()
 
 
 def record_verification(data_dir: Path, job, *, measured: float | None, error: str | None = None) -> str:
     """Store the signed outcome of a re-check; returns ``reproduced``, ``failed`` or ``error``."""
     from hubkit.hub import benchmarks
-    from hubkit.hub.state import HubState
-
-    hub = HubState(Path(data_dir), serving=False)
-    try:
+    with _hub(data_dir) as hub:
         return benchmarks.record(hub, job, measured=measured, error=error)
-    finally:
-        hub.conn.close()
