@@ -4,7 +4,9 @@ of a large upload comes back at its previous commit, with no partial file served
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -38,6 +40,53 @@ def test_restart_serves_everything_byte_identically(own_hub, tmp_path):
         path = hf_hub_download("carol/kept", "w.safetensors", revision=revision, endpoint=process.endpoint,
                                token=token, cache_dir=tmp_path / f"cache-{revision}")
         assert Path(path).read_bytes() == weights
+
+
+def test_a_data_dir_with_flat_trees_is_converted_and_serves_every_revision(own_hub, tmp_path):
+    """Data dirs written before per-directory trees stored each commit's tree as one flat JSON;
+    the server converts them when it starts, and every revision reads as before."""
+    process, token = own_hub
+    api = HfApi(endpoint=process.endpoint, token=token)
+    api.create_repo("carol/old")
+    first = api.upload_file(path_or_fileobj=b"one", path_in_repo="a/b/one.txt", repo_id="carol/old").oid
+    api.upload_file(path_or_fileobj=b"two", path_in_repo="a/two.txt", repo_id="carol/old")
+    api.delete_file("a/b/one.txt", repo_id="carol/old")
+    listing = {rev: sorted(f.path for f in api.list_repo_tree("carol/old", recursive=True, revision=rev))
+               for rev in ("main", first)}
+    process.stop()
+    _rewrite_as_flat_trees(process.data_dir / "hub.sqlite3")
+
+    process.start()
+
+    for revision, paths in listing.items():
+        assert sorted(f.path for f in api.list_repo_tree("carol/old", recursive=True, revision=revision)) == paths
+    path = hf_hub_download("carol/old", "a/b/one.txt", revision=first, endpoint=process.endpoint, token=token,
+                           cache_dir=tmp_path / "cache")
+    assert Path(path).read_bytes() == b"one"
+    with sqlite3.connect(process.data_dir / "hub.sqlite3") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM commits WHERE root IS NULL OR tree != ''").fetchone()[0] == 0
+
+
+def _rewrite_as_flat_trees(database: Path) -> None:
+    """Put the data dir back in the old layout: a flat ``{path: [sha256, size, oid, lfs]}`` per commit."""
+    conn = sqlite3.connect(database)
+    nodes = {nid: json.loads(text) for nid, text in conn.execute("SELECT id, entries FROM tree_nodes")}
+
+    def flatten(nid: str, prefix: str = "") -> dict:
+        files = {}
+        for name, item in nodes[nid].items():
+            if item[0] == "d":
+                files.update(flatten(item[1], f"{prefix}{name}/"))
+            else:
+                files[prefix + name] = item[1:]
+        return files
+
+    for repo, sha, root in conn.execute("SELECT repo, sha, root FROM commits").fetchall():
+        conn.execute("UPDATE commits SET tree = ?, root = NULL WHERE repo = ? AND sha = ?",
+                     (json.dumps(flatten(root)), repo, sha))
+    conn.execute("DELETE FROM tree_nodes")
+    conn.commit()
+    conn.close()
 
 
 UPLOAD = """

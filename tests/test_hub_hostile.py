@@ -17,7 +17,7 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from hubkit.hub.state import BoundedCache
+from hubkit.hub.cache import BoundedCache
 from hubserver import make_repo_with_file, request, unique_name
 
 PLANTED_CONFIG = """[core]
@@ -304,6 +304,27 @@ def test_a_ten_thousand_file_commit_and_listing_do_not_stall_the_health_check(hu
     assert len(health) > 20
     assert statistics.quantiles(health, n=20)[-1] < 0.1, f"health p95 {statistics.quantiles(health, n=20)[-1]:.3f} s"
     assert max(health) < 1.0, f"the health check stalled {max(health):.2f} s"
+
+    # Trees are stored per directory: one more small file rewrites the nodes on its path only
+    # (the root's 100 names and d7's 100 files), where a whole-tree copy was 1.4 MB.
+    before = stored_tree_bytes(hub.data_dir)
+    api.upload_file(path_or_fileobj=b"x", path_in_repo="d7/one-more.txt", repo_id=repo_id)
+    added = stored_tree_bytes(hub.data_dir) - before
+    assert 0 < added < 64_000, f"a one-file commit stored {added} bytes of tree"
+    assert len(list(api.list_repo_tree(repo_id, path_in_repo="d7"))) == 101
+
+
+def stored_tree_bytes(data_dir: Path) -> int:
+    """Bytes of tree kept by the hub: directory nodes plus any flat tree a commit row holds."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{data_dir / 'hub.sqlite3'}?mode=ro", uri=True)
+    try:
+        nodes = conn.execute("SELECT COALESCE(SUM(LENGTH(entries)), 0) FROM tree_nodes").fetchone()[0]
+        flat = conn.execute("SELECT COALESCE(SUM(LENGTH(tree)), 0) FROM commits").fetchone()[0]
+        return nodes + flat
+    finally:
+        conn.close()
 
 
 # ----- tokens, read-only tokens, anonymous callers (issue 12 item 5) and data at rest (item 6) -----

@@ -24,7 +24,11 @@ def cli() -> None:
                    "requests (see bench/hub_load.py).")
 @click.option("--public-url", help="The URL clients reach this hub at (behind a proxy, or when listening on "
               "0.0.0.0); links the hub returns use it [default: http://HOST:PORT].")
-def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None) -> None:
+@click.option("--request-timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a client has to send a whole request head; a request body may pause twice as "
+                   "long between chunks. Slower connections are closed.")
+def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None,
+          request_timeout: float) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
     from hubkit.hub.serving import ListenError, default_public_url, endpoint_of, listening_socket
     from hubkit.hub.serving import serve as serve_forever
@@ -43,7 +47,7 @@ def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, publi
     click.echo("export HF_HUB_DISABLE_TELEMETRY=1 HF_UPDATE_DOWNLOAD_COUNTS=false DISABLE_SAFETENSORS_CONVERSION=1",
                nl=True)
     serve_forever(data_dir, sock, workers=workers, access_log=not quiet,
-                  public_url=public_url or default_public_url(sock, host))
+                  public_url=public_url or default_public_url(sock, host), request_timeout=request_timeout)
 
 
 @cli.group()

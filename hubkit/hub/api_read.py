@@ -15,7 +15,8 @@ from hubkit.hub.blobs import lfs_pointer
 from hubkit.hub.bodies import field, items, parse_json
 from hubkit.hub.errors import HubError, entry_not_found
 from hubkit.hub.names import normalize_path
-from hubkit.hub.repos import Entry, Repo, directories_of, tree_hash
+from hubkit.hub.repos import Entry, Repo
+from hubkit.hub.trees import DIRECTORY, TreeView
 from hubkit.hub.state import HubState
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -153,25 +154,27 @@ async def list_repos(hub: HubState, request: Request, repo_type: str, principal:
 
 # ----- trees -----
 def tree_entries(hub: HubState, repo: Repo, sha: str, folder: str, recursive: bool) -> list[dict]:
+    """A folder's listing (folders first, then files, each sorted by path); it reads only the
+    nodes below ``folder``, so its cost is what it lists, not the size of the repo."""
     tree = hub.repos.tree(repo, sha)
     folder = normalize_path(folder.strip("/"))
-    dirs = directories_of(tree)
-    if folder and folder not in dirs:
+    if folder and not tree.is_dir(folder):
         raise entry_not_found(repo.repo_id, sha, folder, sha)
-    prefix = folder + "/" if folder else ""
-    entries = []
-    for directory in sorted(dirs):
-        if directory.startswith(prefix) and (recursive or "/" not in directory[len(prefix):]):
-            entries.append(_directory_entry(tree, directory))
-    for path, entry in sorted(tree.items()):
-        if path.startswith(prefix) and (recursive or "/" not in path[len(prefix):]):
-            entries.append(file_entry(path, entry))
-    return entries
+    directories, files = [], []
+    for path, item in tree.walk(folder, recursive):
+        if item[0] == DIRECTORY:
+            directories.append({"type": "directory", "path": path, "oid": item[1], "size": 0})
+        else:
+            files.append(file_entry(path, Entry.from_item(item)))
+    return sorted(directories, key=_by_path) + sorted(files, key=_by_path)
 
 
-def _directory_entry(tree: dict, directory: str) -> dict:
-    inside = {p: e for p, e in tree.items() if p.startswith(directory + "/")}
-    return {"type": "directory", "path": directory, "oid": tree_hash(inside), "size": 0}
+def _by_path(item: dict) -> str:
+    return item["path"]
+
+
+def _directory_entry(tree: TreeView, directory: str) -> dict:
+    return {"type": "directory", "path": directory, "oid": tree.dir_oid(directory), "size": 0}
 
 
 def file_entry(path: str, entry: Entry) -> dict:
@@ -215,17 +218,19 @@ async def post_paths_info(hub: HubState, request: Request, repo: Repo, revision:
     if len(paths) > 1000:
         raise HubError(400, "TooManyPaths", f"paths-info takes at most 1000 paths per call, got {len(paths)}.")
     tree = hub.repos.tree(repo, sha)
-    dirs = directories_of(tree)
     entries = []
     for raw in paths:
         if not isinstance(raw, str):
             raise HubError(400, "InvalidPathsInfo", f"paths-info 'paths' must be strings, got {raw!r:.100}.")
         # Looked up in the stored (NFC) spelling, answered in the client's own spelling.
         path = normalize_path(raw.strip("/"))
-        if path in tree:
-            entries.append(file_entry(raw.strip("/"), tree[path]))
-        elif path in dirs:
+        item = tree.item(path) if path else None
+        if item is None:
+            continue
+        if item[0] == DIRECTORY:
             entries.append({**_directory_entry(tree, path), "path": raw.strip("/")})
+        else:
+            entries.append(file_entry(raw.strip("/"), Entry.from_item(item)))
     if expand:
         _add_last_commits(hub, repo, sha, entries)
     return JSONResponse(entries)

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS commits (
     repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
     sha TEXT NOT NULL,
     parent TEXT,
-    tree TEXT NOT NULL,
+    tree TEXT NOT NULL DEFAULT '',  -- a flat JSON tree in data dirs from before tree_nodes; '' since
+    root TEXT,                      -- the tree_nodes id of the commit's root directory
     title TEXT NOT NULL,
     message TEXT NOT NULL,
     author TEXT NOT NULL,
@@ -56,6 +57,11 @@ CREATE TABLE IF NOT EXISTS commits (
     seq INTEGER NOT NULL,
     PRIMARY KEY (repo, sha)
 );
+-- Directory nodes, content-addressed as git's trees are (see hubkit.hub.trees).
+CREATE TABLE IF NOT EXISTS tree_nodes (
+    id TEXT PRIMARY KEY,
+    entries TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refs (
     repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
     ref TEXT NOT NULL,
@@ -116,6 +122,7 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA)
     _add_case_insensitive_repo_index(conn)
+    _add_commit_root_column(conn)
     return conn
 
 
@@ -127,6 +134,18 @@ def _add_case_insensitive_repo_index(conn: sqlite3.Connection) -> None:
                      "ON repos (type, namespace COLLATE NOCASE, name COLLATE NOCASE)")
     except sqlite3.IntegrityError:
         pass
+
+
+def _add_commit_root_column(conn: sqlite3.Connection) -> None:
+    """Data dirs from before per-directory trees lack ``commits.root``; their flat trees are
+    converted once by :func:`hubkit.hub.trees.migrate_flat_trees` when the server starts."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(commits)")}
+    if "root" not in columns:
+        try:
+            conn.execute("ALTER TABLE commits ADD COLUMN root TEXT")
+        except sqlite3.OperationalError as error:  # another process added it first
+            if "duplicate column" not in str(error):
+                raise
 
 
 @contextlib.contextmanager

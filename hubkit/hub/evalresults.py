@@ -127,7 +127,7 @@ def dataset_splits(card: dict, tree: Tree) -> dict[str, set[str]]:
                 if isinstance(split, dict) and "name" in split:
                     splits.setdefault(name, set()).add(str(split["name"]))
     if not splits:  # no card metadata: data/{split}-*.parquet, as datasets' push_to_hub names them
-        for path in tree:
+        for path in tree.files_under("data"):
             parts = path.split("/")
             if len(parts) == 2 and parts[0] == "data" and parts[1].endswith(".parquet"):
                 splits.setdefault("default", set()).add(parts[1].split("-", 1)[0])
@@ -220,7 +220,8 @@ def _written_values(text: str) -> list[str | None]:
 
 
 def result_files(tree: Tree) -> list[str]:
-    return sorted(p for p in tree if p.startswith(RESULTS_FOLDER) and p.endswith((".yaml", ".yml")))
+    """The result files of a model's tree; only the results folder is read, not the whole tree."""
+    return [p for p in tree.files_under(RESULTS_FOLDER) if p.endswith((".yaml", ".yml"))]
 
 
 # ----- signatures -----

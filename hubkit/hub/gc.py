@@ -14,12 +14,11 @@ transaction, so no commit lands while it decides.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sqlite3
 import time
 from pathlib import Path
 
-from hubkit.hub import db
+from hubkit.hub import db, trees
 from hubkit.hub.blobs import SHA256_RE, BlobStore
 
 DEFAULT_GRACE_SECONDS = 3600
@@ -38,10 +37,10 @@ class GcReport:
 
 def referenced_objects(conn: sqlite3.Connection) -> set[str]:
     """The sha256 of every object some commit's tree or some repo's received LFS uploads names."""
+    store = trees.TreeStore(lambda: conn)
     referenced = {row["oid"] for row in conn.execute("SELECT oid FROM lfs_objects")}
-    for row in conn.execute("SELECT tree FROM commits"):
-        referenced.update(entry[0] for entry in json.loads(row["tree"]).values())
-    return referenced
+    roots = {row["root"] for row in conn.execute("SELECT DISTINCT root FROM commits")}
+    return referenced | trees.reachable_files(store, roots)
 
 
 def collect_garbage(data_dir: Path, *, grace_seconds: float = DEFAULT_GRACE_SECONDS,
@@ -52,6 +51,8 @@ def collect_garbage(data_dir: Path, *, grace_seconds: float = DEFAULT_GRACE_SECO
     if not (Path(data_dir) / db.DATABASE_FILE).is_file():
         raise ValueError(f"{data_dir} is not a hub data dir (it has no {db.DATABASE_FILE}); nothing was removed")
     store = BlobStore(Path(data_dir))
+    with db.open_database(Path(data_dir)) as conn:
+        trees.migrate_flat_trees(conn, trees.TreeStore(lambda: conn))
     with db.open_database(Path(data_dir)) as conn, db.transaction(conn):
         referenced = referenced_objects(conn)
         cutoff = time.time() - grace_seconds

@@ -1,7 +1,8 @@
 """Repositories as the Hub sees them: revisions, trees, commits, branches, tags and pull requests.
 
-A commit stores its whole tree (path -> content digest) as JSON, so every earlier revision stays
-downloadable and listing a revision never walks history. Commit ids are 40-hex sha1 digests of the
+A commit names the root of its tree, stored per directory as git stores it
+(:mod:`hubkit.hub.trees`): every earlier revision stays downloadable, listing a revision never
+walks history, and a commit costs what it changes, not the size of the repo. Commit ids are 40-hex sha1 digests of the
 commit's content, fixed when the commit is made. Every change to refs happens in one SQLite
 transaction, and the parent check happens inside it, so commits on a branch are serialized and a
 stale ``parentCommit`` is refused atomically.
@@ -22,6 +23,7 @@ from hubkit.hub.blobs import BlobStore, git_blob_sha1
 from hubkit.hub.errors import HubError, bad_request, entry_not_found, revision_not_found
 from hubkit.hub.gitattributes import DEFAULT_GITATTRIBUTES
 from hubkit.hub.timeutil import now_iso
+from hubkit.hub.trees import Entry, TreeEditor, TreeStore, TreeView
 
 REPO_TYPES = ("model", "dataset", "space")
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
@@ -49,24 +51,7 @@ class Repo:
         return URL_PREFIX[self.type] + self.repo_id
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One file of a tree. ``oid`` is the git blob id (of the LFS pointer for LFS files)."""
-
-    sha256: str
-    size: int
-    oid: str
-    lfs: bool
-
-    def to_json(self) -> list:
-        return [self.sha256, self.size, self.oid, self.lfs]
-
-    @classmethod
-    def from_json(cls, value: list) -> "Entry":
-        return cls(value[0], value[1], value[2], bool(value[3]))
-
-
-Tree = dict[str, Entry]
+Tree = TreeView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,20 +84,6 @@ class DeleteFolder:
 Operation = AddFile | DeleteFile | DeleteFolder
 
 
-def tree_hash(tree: Tree) -> str:
-    payload = json.dumps(sorted((p, e.oid) for p, e in tree.items()), separators=(",", ":"))
-    return hashlib.sha1(payload.encode()).hexdigest()
-
-
-def directories_of(tree: Iterable[str]) -> set[str]:
-    dirs = set()
-    for path in tree:
-        parts = path.split("/")[:-1]
-        for i in range(1, len(parts) + 1):
-            dirs.add("/".join(parts[:i]))
-    return dirs
-
-
 class Repos:
     """Queries and changes on repositories over the hub's SQLite database.
 
@@ -122,7 +93,7 @@ class Repos:
     def __init__(self, connection: Callable[[], sqlite3.Connection], blobs: BlobStore):
         self._connection = connection
         self.blobs = blobs
-        self._tree_cache: dict[tuple[int, str], Tree] = {}
+        self.trees = TreeStore(connection)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -156,15 +127,14 @@ class Repos:
                 "INSERT INTO repos (type, namespace, name, private, gated, sdk, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (repo_type, namespace, name, int(private), None, sdk, created))
             repo = Repo(cursor.lastrowid, repo_type, namespace, name, private, None, sdk, created)
-            tree = {".gitattributes": Entry(sha256, len(content), git_blob_sha1(content), False)}
-            sha = self._insert_commit(repo, None, tree, "initial commit", "", author)
+            root = self.trees.build({".gitattributes": Entry(sha256, len(content), git_blob_sha1(content), False)})
+            sha = self._insert_commit(repo, None, root, "initial commit", "", author)
             self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)", (repo.key, "refs/heads/main", sha))
         return repo
 
     def delete(self, repo: Repo) -> None:
         with db.transaction(self.conn):
             self.conn.execute("DELETE FROM repos WHERE id = ?", (repo.key,))
-        self._tree_cache = {k: v for k, v in self._tree_cache.items() if k[0] != repo.key}
 
     def update_settings(self, repo: Repo, *, private: bool | None = None, gated: str | None | bool = None) -> None:
         with db.transaction(self.conn):
@@ -211,17 +181,11 @@ class Repos:
         return Commit(**dict(row))
 
     def tree(self, repo: Repo, sha: str) -> Tree:
-        key = (repo.key, sha)
-        tree = self._tree_cache.get(key)
-        if tree is None:
-            row = self.conn.execute("SELECT tree FROM commits WHERE repo = ? AND sha = ?", (repo.key, sha)).fetchone()
-            if row is None:
-                raise revision_not_found(repo.repo_id, sha)
-            tree = {p: Entry.from_json(v) for p, v in json.loads(row["tree"]).items()}
-            if len(self._tree_cache) > 256:
-                self._tree_cache = {}
-            self._tree_cache[key] = tree
-        return tree
+        """The tree of commit ``sha``, read on demand (see :class:`hubkit.hub.trees.TreeView`)."""
+        row = self.conn.execute("SELECT root FROM commits WHERE repo = ? AND sha = ?", (repo.key, sha)).fetchone()
+        if row is None:
+            raise revision_not_found(repo.repo_id, sha)
+        return self.trees.view(row["root"])
 
     def history(self, repo: Repo, sha: str, limit: int | None = None) -> list[Commit]:
         """Commits reachable from ``sha`` through first parents, newest first."""
@@ -241,35 +205,37 @@ class Repos:
         return self.commit(repo, main).date if main else repo.created_at
 
     def last_commits(self, repo: Repo, sha: str, paths: Iterable[str], max_depth: int = 500) -> dict[str, Commit]:
-        """For each path (file or folder), the newest commit that changed it."""
+        """For each path (file or folder), the newest commit that changed it.
+
+        A path changed in a commit when its item (a file's entry, a folder's node id) differs from
+        the parent's, so each step compares one lookup per path, never whole trees.
+        """
         wanted = set(paths)
         found: dict[str, Commit] = {}
         commits = self.history(repo, sha, limit=max_depth)
-        for i, commit in enumerate(commits):
-            if not wanted - found.keys():
+        for commit in commits:
+            missing = wanted - found.keys()
+            if not missing:
                 break
             tree = self.tree(repo, commit.sha)
-            parent_tree = self.tree(repo, commit.parent) if commit.parent else {}
-            changed = {p for p in tree.keys() | parent_tree.keys() if tree.get(p) != parent_tree.get(p)}
-            changed |= directories_of(changed)
-            for path in wanted - found.keys():
-                if path in changed:
+            parent = self.tree(repo, commit.parent) if commit.parent else None
+            for path in missing:
+                if parent is None or tree.item(path) != parent.item(path):
                     found[path] = commit
         return found
 
     # ----- changes -----
-    def _insert_commit(self, repo: Repo, parent: str | None, tree: Tree, title: str, message: str,
+    def _insert_commit(self, repo: Repo, parent: str | None, root: str, title: str, message: str,
                        author: str) -> str:
         date = now_iso()
         seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM commits WHERE repo = ?", (repo.key,)).fetchone()[0]
-        identity = json.dumps({"repo": [repo.type, repo.key], "parent": parent, "tree": tree_hash(tree),
+        identity = json.dumps({"repo": [repo.type, repo.key], "parent": parent, "tree": root,
                                "title": title, "message": message, "author": author, "date": date,
                                "nonce": uuid.uuid4().hex}, sort_keys=True)
         sha = hashlib.sha1(identity.encode()).hexdigest()
-        tree_json = json.dumps({p: e.to_json() for p, e in sorted(tree.items())}, separators=(",", ":"))
-        self.conn.execute("INSERT INTO commits (repo, sha, parent, tree, title, message, author, date, seq) "
+        self.conn.execute("INSERT INTO commits (repo, sha, parent, root, title, message, author, date, seq) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          (repo.key, sha, parent, tree_json, title, message, author, date, seq))
+                          (repo.key, sha, parent, root, title, message, author, date, seq))
         return sha
 
     def apply_commit(self, repo: Repo, revision: str, operations: list[Operation], *, title: str,
@@ -277,8 +243,9 @@ class Repos:
                      pr_description: str = "", check=None) -> tuple[str, int | None]:
         """Apply ``operations`` on top of ``revision`` in one transaction; returns (sha, pr number).
 
-        ``check(tree)``, when given, sees the resulting tree before anything is written and may
-        raise a HubError to refuse the commit (a benchmark's ``eval.yaml`` is validated this way).
+        ``check(tree)``, when given, sees the resulting tree before the commit lands and may raise a
+        HubError to refuse it (a benchmark's ``eval.yaml`` is validated this way). The transaction
+        is then rolled back, nodes written for the refused tree included.
         """
         with db.transaction(self.conn):
             ref = self.full_ref(repo, revision)
@@ -292,13 +259,13 @@ class Repos:
                 raise HubError(412, "PreconditionFailed",
                                f"A commit has happened since {parent_commit[:12]}: {revision} is now at "
                                f"{head[:12]}. Fetch the new head and retry.")
-            tree = dict(self.tree(repo, head))
+            editor = TreeEditor(self.trees, self.tree(repo, head).root)
             for op in operations:
-                _apply(repo, revision, head, tree, op)
-            _check_no_file_folder_clash(tree)
+                _apply(repo, revision, head, editor, op)
+            root = editor.finish()
             if check is not None:
-                check(tree)
-            sha = self._insert_commit(repo, head, tree, title, message, author)
+                check(self.trees.view(root))
+            sha = self._insert_commit(repo, head, root, title, message, author)
             pr_num = None
             if create_pr:
                 pr_num = self._new_discussion(repo, title, pr_description, author, is_pr=True, base_ref=ref)
@@ -372,27 +339,15 @@ class Repos:
         return sha
 
 
-def _apply(repo: Repo, revision: str, head: str, tree: Tree, op: Operation) -> None:
+def _apply(repo: Repo, revision: str, head: str, editor: TreeEditor, op: Operation) -> None:
     if isinstance(op, AddFile):
-        tree[op.path] = op.entry
+        editor.add(op.path, op.entry)
     elif isinstance(op, DeleteFile):
-        if op.path not in tree:
+        if not editor.delete_file(op.path):
             raise HubError(404, "EntryNotFound", f"A file with this name doesn't exist: {op.path!r} in "
                            f"{repo.repo_id} at {revision!r}.", headers={"X-Repo-Commit": head})
-        del tree[op.path]
-    else:
-        prefix = op.path.rstrip("/") + "/"
-        doomed = [p for p in tree if p.startswith(prefix)]
-        if not doomed:
-            raise entry_not_found(repo.repo_id, revision, op.path, head)
-        for path in doomed:
-            del tree[path]
-
-
-def _check_no_file_folder_clash(tree: Tree) -> None:
-    for directory in directories_of(tree):
-        if directory in tree:
-            raise HubError(409, "PathConflict", f"{directory!r} cannot be both a file and a folder.")
+    elif not editor.delete_folder(op.path):
+        raise entry_not_found(repo.repo_id, revision, op.path, head)
 
 
 def _repo(row: sqlite3.Row) -> Repo:

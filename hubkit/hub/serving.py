@@ -23,6 +23,7 @@ PUBLIC_URL_ENV = "HUBKIT_SERVE_PUBLIC_URL"
 
 # Limits on what one connection may make the server hold or wait for.
 KEEP_ALIVE_S = 30
+DEFAULT_REQUEST_TIMEOUT_S = 30.0
 MAX_INCOMPLETE_EVENT_BYTES = 64 * 1024
 
 
@@ -55,12 +56,17 @@ def endpoint_of(sock: socket.socket, host: str) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def server_config(app, *, access_log: bool, workers: int = 1) -> uvicorn.Config:
-    """uvicorn settings for the hub: plain asyncio + h11, bounded request heads."""
+def server_config(app, *, access_log: bool, workers: int = 1,
+                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S) -> uvicorn.Config:
+    """uvicorn settings for the hub: plain asyncio + h11, bounded and timed request heads and bodies."""
     # uvicorn's access lines are logged at INFO: below that level ``access_log`` alone shows nothing.
-    return uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
-                          timeout_keep_alive=KEEP_ALIVE_S, workers=workers, factory=isinstance(app, str),
-                          h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT_BYTES)
+    config = uvicorn.Config(app, log_level="info" if access_log else "warning", access_log=access_log,
+                            timeout_keep_alive=KEEP_ALIVE_S, workers=workers, factory=isinstance(app, str),
+                            h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT_BYTES,
+                            http="hubkit.hub.connections:TimedH11Protocol")
+    # Read by TimedH11Protocol; an attribute of the config so that it reaches every worker process.
+    config.hubkit_request_timeout = request_timeout
+    return config
 
 
 def app_from_environment():
@@ -87,7 +93,8 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool, public_url: str | None) -> None:
+def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool, public_url: str | None,
+          request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S) -> None:
     """Serve until interrupted: one process, or ``workers`` processes accepting on one socket.
 
     Several workers keep one slow request (a commit waiting on fsync, a large listing) from
@@ -101,7 +108,7 @@ def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool
 
     if workers <= 1:
         app = create_app(data_dir, public_url=public_url)
-        uvicorn.Server(server_config(app, access_log=access_log)).run(sockets=[sock])
+        uvicorn.Server(server_config(app, access_log=access_log, request_timeout=request_timeout)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -111,5 +118,6 @@ def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool
     os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
     if public_url:
         os.environ[PUBLIC_URL_ENV] = public_url
-    config = server_config("hubkit.hub.serving:app_from_environment", access_log=access_log, workers=workers)
+    config = server_config("hubkit.hub.serving:app_from_environment", access_log=access_log, workers=workers,
+                           request_timeout=request_timeout)
     Multiprocess(config, sockets=[sock]).run()

@@ -3,7 +3,6 @@ plus the helpers that turn a request into a caller and a visible repo."""
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import hmac
 import json
@@ -17,10 +16,12 @@ from starlette.requests import Request
 
 from hubkit.hub import auth, db
 from hubkit.hub.blobs import BlobStore
+from hubkit.hub.cache import BoundedCache
 from hubkit.hub.bodies import parse_json
 from hubkit.hub.cardyaml import parse_front_matter
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.repos import REPO_TYPES, Repo, Repos
+from hubkit.hub.trees import migrate_flat_trees
 
 MAX_JSON_BODY = 16 * 1024 * 1024
 CARD_CACHE_ENTRIES = 4096
@@ -41,6 +42,7 @@ class HubState:
         if serving:
             self.blobs.clean_partial_uploads()
         self.repos = Repos(lambda: self.conn, self.blobs)
+        migrate_flat_trees(self.conn, self.repos.trees)
         self.signing_key = _load_signing_key(self.data_dir)
         self._card_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)
         self.results_cache = BoundedCache(CARD_CACHE_ENTRIES, CARD_CACHE_BYTES)  # parsed .eval_results files
@@ -95,38 +97,6 @@ class HubState:
                 cached = {}
             self._card_cache.put(sha256, cached, len(json.dumps(cached)))
         return cached
-
-
-class BoundedCache:
-    """A least-recently-used map bounded both in entries and in (estimated) bytes."""
-
-    def __init__(self, max_entries: int, max_bytes: int):
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: collections.OrderedDict[str, tuple[object, int]] = collections.OrderedDict()
-        self.bytes = 0
-        self._lock = threading.Lock()  # requests run in several threads
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: str):
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item[0]
-
-    def put(self, key: str, value: object, size: int) -> None:
-        with self._lock:
-            if key in self._items:
-                self.bytes -= self._items.pop(key)[1]
-            if size > self.max_bytes:
-                return  # larger than the whole cache: recomputed on each use instead
-            self._items[key] = (value, size)
-            self.bytes += size
-            while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
-                self.bytes -= self._items.popitem(last=False)[1][1]
 
 
 def _make_private(data_dir: Path) -> None:
