@@ -13,13 +13,14 @@ import logging
 import threading
 import traceback
 import urllib.parse
+import uuid
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hubkit.hub import api_meta, api_read, api_write, webui
-from hubkit.hub.errors import HubError
+from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
 
 log = logging.getLogger("hubkit.hub")
@@ -69,6 +70,13 @@ def _bridge(receive, send, server_loop: asyncio.AbstractEventLoop):
     return bridged_receive, bridged_send
 
 
+def _repo_not_found(repo_id: str, principal) -> HubError:
+    error = repo_not_found(repo_id)
+    if principal is None:  # hub-api.md 1.6, as for any repo an anonymous caller cannot see
+        error.status = 401
+    return error
+
+
 def _is_quick(scope: dict) -> bool:
     """Reads with a small, bounded cost: served on the event loop rather than in a worker thread.
 
@@ -98,12 +106,18 @@ def _writes(scope: dict) -> bool:
     return not ("paths-info" in segs or segs[:2] == ["api", "validate-yaml"])
 
 
-def _with_security_headers(send):
-    """Every response says ``nosniff``: a stored file is never re-interpreted as another type."""
+def _with_standard_headers(send):
+    """Headers every response carries: ``nosniff`` (a stored file is never re-interpreted as
+    another type) and a fresh ``X-Request-Id``, which the clients quote in their error messages
+    and the hub's log quotes beside internal errors, so a user's report can be found."""
+    request_id = uuid.uuid4().hex
+
     async def sending(message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+            message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff"),
+                                              (b"x-request-id", request_id.encode())]}
         await send(message)
+    sending.request_id = request_id
     return sending
 
 
@@ -155,7 +169,7 @@ class HubApp:
 
     async def handle(self, scope, receive, send) -> None:
         """One HTTP request, start to end (on a worker thread's loop)."""
-        send = _with_security_headers(send)
+        send = _with_standard_headers(send)
         request = Request(scope, receive)
         try:
             response = await self.dispatch(request, _segments(scope))
@@ -164,7 +178,8 @@ class HubApp:
         except UnicodeDecodeError:
             response = _error_response(HubError(400, "InvalidUrl", "The URL is not valid percent-encoded UTF-8."))
         except Exception:  # a bug: log it, and still answer with something a person can report
-            log.error("internal error on %s %s\n%s", request.method, request.url.path, traceback.format_exc())
+            log.error("internal error on %s %s (request id %s)\n%s", request.method, request.url.path,
+                      send.request_id, traceback.format_exc())
             response = _error_response(HubError(500, "InternalError", "Internal error in the hub server; see its log."))
         await response(scope, receive, send)
 
@@ -189,6 +204,10 @@ class HubApp:
         rest = segs[1:] if head in TYPE_FROM_PREFIX else segs
         if len(rest) < 2 or not rest[0] or not rest[1]:
             raise HubError(404, "NotFound", f"No page at {request.url.path}.")
+        if (rest[1] == "resolve" and len(rest) >= 4 and method in ("GET", "HEAD")
+                and hub.repos.get(repo_type, _decode(rest[0]), "resolve") is None):
+            # ``gpt2/resolve/main/x``: an id without a namespace, which no repo here has
+            raise _repo_not_found(_decode(rest[0]), hub.principal(request))
         namespace, name, rest = _decode(rest[0]), _decode(rest[1]), rest[2:]
         if name.endswith(".git") and rest == ["info", "lfs", "objects", "batch"] and method == "POST":
             principal = hub.principal(request)
@@ -229,6 +248,11 @@ class HubApp:
             repo_type = TYPE_FROM_PLURAL[segs[0]]
             if len(segs) == 1 and method == "GET":
                 return await api_read.list_repos(hub, request, repo_type, principal)
+            if len(segs) == 2 or (len(segs) >= 4 and segs[2] in ("revision", "tree", "refs", "commits", "paths-info")
+                                   and hub.repos.get(repo_type, _decode(segs[1]), _decode(segs[2])) is None):
+                # ``/api/models/gpt2``: an id without a namespace, which no repo here has (the
+                # clients' repo_exists and file_exists read RepoNotFound as "no").
+                raise _repo_not_found(_decode(segs[1]), principal)
             if len(segs) >= 3:
                 repo = hub.visible_repo(repo_type, _decode(segs[1]), _decode(segs[2]), principal)
                 return await self.repo_api(request, repo, segs[3:], principal)

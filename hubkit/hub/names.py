@@ -10,6 +10,9 @@ Why each rule exists:
 - Control characters (CR/LF above all) in a path break every line-oriented consumer: HTTP headers
   that echo the path, git's own index, logs.
 - A trailing ``/`` names a folder, not a file (``README.md/``).
+- A ``..`` segment gets the Hub's 422, also when written with backslashes (``..\\x``), which some
+  file systems split on. A backslash elsewhere is a plain character, as on the Hub: clients guard
+  the local paths they write themselves.
 - Paths are stored and looked up in Unicode NFC, so that ``é`` typed as one code point or as
   ``e`` + combining accent is one file, as on macOS clients versus Linux ones. Answers echo the
   path as the client sent it, because clients look their own strings up in the answers.
@@ -23,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hubkit.hub.errors import bad_request
+from hubkit.hub.errors import HubError, bad_request
 
 MAX_PATH = 1024
 MAX_REF = 256
@@ -48,16 +51,16 @@ def validate_path(path: object, *, folder: bool = False) -> str:
     if _CONTROL_RE.search(path):
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: control characters (CR, LF, NUL, ...) are "
                           "not allowed in paths.")
-    if "\\" in path:
-        raise bad_request("InvalidPath", f"Invalid path {shown!r}: use '/' between folders, not '\\'.")
     if path.startswith("/"):
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: paths are relative to the repo root.")
     body = path[:-1] if folder and path.endswith("/") else path
     if body.endswith("/"):
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: a file path cannot end with '/'.")
+    if ".." in re.split(r"[/\\]", body):  # '..\\' too: some clients' file systems split there
+        raise HubError(422, "InvalidPath", f"Invalid path {shown!r}: a '..' segment would leave the repo.")
     segments = body.split("/")
-    if any(s in ("", ".", "..") for s in segments):
-        raise bad_request("InvalidPath", f"Invalid path {shown!r}: no empty, '.' or '..' segments.")
+    if any(s in ("", ".") for s in segments):
+        raise bad_request("InvalidPath", f"Invalid path {shown!r}: no empty or '.' segments.")
     forbidden = next((s for s in segments if s.lower() in FORBIDDEN_SEGMENTS), None)
     if forbidden is not None:
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: a {forbidden!r} folder is not allowed "

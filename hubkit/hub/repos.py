@@ -28,6 +28,7 @@ from hubkit.hub.trees import Entry, TreeEditor, TreeStore, TreeView
 REPO_TYPES = ("model", "dataset", "space")
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,13 +164,19 @@ class Repos:
         return None
 
     def resolve(self, repo: Repo, revision: str) -> str:
-        """The commit sha a revision (branch, tag, PR ref or commit id) points at."""
+        """The commit sha a revision (branch, tag, PR ref, commit id or a unique prefix of one of at
+        least 7 hex digits, as git and the Hub take) points at."""
         if SHA_RE.match(revision) and self.commit(repo, revision, missing_ok=True):
             return revision
         ref = self.full_ref(repo, revision)
-        if ref is None:
-            raise revision_not_found(repo.repo_id, revision)
-        return self.ref_sha(repo, ref)
+        if ref is not None:
+            return self.ref_sha(repo, ref)
+        if SHORT_SHA_RE.match(revision):
+            rows = self.conn.execute("SELECT sha FROM commits WHERE repo = ? AND sha >= ? AND sha < ? LIMIT 2",
+                                     (repo.key, revision, revision + "g")).fetchall()
+            if len(rows) == 1:
+                return rows[0]["sha"]
+        raise revision_not_found(repo.repo_id, revision)
 
     def commit(self, repo: Repo, sha: str, missing_ok: bool = False) -> Commit | None:
         row = self.conn.execute("SELECT sha, parent, title, message, author, date FROM commits "
@@ -250,7 +257,7 @@ class Repos:
         with db.transaction(self.conn):
             ref = self.full_ref(repo, revision)
             if ref is None or ref.startswith("refs/tags/"):
-                if SHA_RE.match(revision) and self.commit(repo, revision, missing_ok=True):
+                if SHA_RE.match(revision) and self.commit(repo, revision, missing_ok=True) and not create_pr:
                     raise bad_request("InvalidRevision", f"Cannot commit to {revision}: it is a commit id, not a "
                                       "branch or pull request; pass a branch name.")
                 raise revision_not_found(repo.repo_id, revision)
