@@ -70,3 +70,89 @@ def test_a_pull_request_against_a_commit_id_is_revision_not_found(hub, repo_id):
         api.create_commit(repo_id, [CommitOperationAdd("x.txt", b"x")], commit_message="pr", revision=sha,
                           create_pr=True)
     assert list(api.get_repo_discussions(repo_id)) == []
+
+
+def test_validate_yaml_reads_a_card_after_blank_lines_and_warns_on_an_empty_one(hub):
+    broken = "\n\n---\nmodel-index: not-a-list\n---\n# Card\n"
+    response = request(hub.endpoint, "POST", "/api/validate-yaml", body={"content": broken, "repoType": "model"})
+    assert response.status == 400 and b"model-index" in response.body
+    empty = request(hub.endpoint, "POST", "/api/validate-yaml", body={"content": "# Just text\n", "repoType": "model"})
+    assert empty.status == 200 and json.loads(empty.body)["warnings"]
+    fine = request(hub.endpoint, "POST", "/api/validate-yaml", body={"content": "---\nlicense: mit\n---\n"})
+    assert fine.status == 200 and json.loads(fine.body) == {"errors": [], "warnings": []}
+
+
+def test_gitignore_rules_make_preupload_skip_files(hub, repo_id):
+    api = HfApi()
+    api.create_commit(repo_id, [CommitOperationAdd(".gitignore", b"*.log\nbuild/\n"),
+                                CommitOperationAdd("run.log", b"noise"), CommitOperationAdd("build/x.bin", b"b"),
+                                CommitOperationAdd("kept.txt", b"kept")], commit_message="with ignore rules")
+    files = set(api.list_repo_files(repo_id))
+    assert {".gitignore", "kept.txt"} <= files and not {"run.log", "build/x.bin"} & files
+    # The stored .gitignore applies to later commits too.
+    api.create_commit(repo_id, [CommitOperationAdd("later.log", b"x"), CommitOperationAdd("later.txt", b"x")],
+                      commit_message="later")
+    files = set(api.list_repo_files(repo_id))
+    assert "later.txt" in files and "later.log" not in files
+
+
+def test_auth_check_answers_for_read_and_write_access(hub, repo_id):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from hubserver import create_token
+
+    api = HfApi()
+    api.auth_check(repo_id)
+    api.auth_check(repo_id, write=True)
+    reader = create_token(hub.data_dir, hub.user, read_only=True)
+    api.auth_check(repo_id, token=reader)
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        api.auth_check(repo_id, write=True, token=reader)
+    assert excinfo.value.response.status_code == 403
+    with pytest.raises(RepositoryNotFoundError):
+        api.auth_check(f"{hub.user}/missing-{repo_id.split('/')[1]}")
+
+
+def test_super_squash_leaves_one_commit_with_the_same_files(hub, repo_id):
+    api = HfApi()
+    for i in range(3):
+        api.upload_file(path_or_fileobj=str(i).encode(), path_in_repo=f"f{i}.txt", repo_id=repo_id)
+    files = api.list_repo_files(repo_id)
+    assert len(api.list_repo_commits(repo_id)) == 5
+    api.super_squash_history(repo_id, commit_message="squashed")
+    commits = api.list_repo_commits(repo_id)
+    assert [c.title for c in commits] == ["squashed"]
+    assert api.list_repo_files(repo_id) == files
+
+
+def test_lfs_files_are_listed_and_permanently_deleted_from_the_branches(hub, repo_id):
+    api = HfApi()
+    weights = b"\x00weights" * 1000
+    api.upload_file(path_or_fileobj=weights, path_in_repo="model.safetensors", repo_id=repo_id)
+    listed = list(api.list_lfs_files(repo_id))
+    assert [(f.filename, f.size) for f in listed] == [("model.safetensors", len(weights))]
+    api.permanently_delete_lfs_files(repo_id, listed)
+    assert "model.safetensors" not in api.list_repo_files(repo_id)
+    assert list(api.list_lfs_files(repo_id)) == []
+
+
+def test_a_renamed_repo_answers_to_its_old_id_until_a_new_repo_takes_it(hub, repo_id):
+    api = HfApi()
+    renamed = repo_id + "-renamed"
+    api.move_repo(repo_id, renamed)
+    assert api.model_info(repo_id).id == renamed
+    assert api.file_exists(repo_id, "config.json")
+    api.create_repo(repo_id)
+    assert api.model_info(repo_id).id == repo_id
+    assert api.list_repo_files(repo_id) == [".gitattributes"]
+    assert "config.json" in api.list_repo_files(renamed)
+
+
+def test_a_new_space_has_the_hubs_default_readme(hub):
+    from hubserver import unique_name
+
+    api = HfApi()
+    space = f"{hub.user}/{unique_name('space')}"
+    api.create_repo(space, repo_type="space", space_sdk="gradio")
+    assert "README.md" in api.list_repo_files(space, repo_type="space")
+    assert api.space_info(space).card_data.get("sdk") == "gradio"

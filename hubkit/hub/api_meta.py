@@ -53,7 +53,7 @@ async def post_create_repo(hub: HubState, request: Request, principal: Principal
     body = await read_json(request)
     repo_type, namespace, name = _repo_target(body, principal)
     url = f"{base_url(hub, request)}/{URL_PREFIX[repo_type]}{namespace}/{name}"
-    existing = hub.repos.get(repo_type, namespace, name)
+    existing = hub.repos.get(repo_type, namespace, name, follow_renames=False)
     if existing is not None and hub.can_read(existing, principal):
         return JSONResponse({"error": f"You already created this {repo_type} repo: {namespace}/{name}", "url": url},
                             status_code=409, headers={"X-Error-Code": "RepoExists"})
@@ -95,7 +95,7 @@ async def post_move_repo(hub: HubState, request: Request, principal: Principal |
     repo = hub.visible_repo(repo_type, from_ns, from_name, principal)
     auth.require_write(principal, from_ns)
     auth.require_write(principal, to_ns)
-    clash = hub.repos.get(repo_type, to_ns, to_name)
+    clash = hub.repos.get(repo_type, to_ns, to_name, follow_renames=False)
     if clash is not None and clash.key != repo.key:  # renaming to another case of itself is fine
         raise HubError(409, "RepoExists", f"Repository {target} already exists.")
     hub.repos.move(repo, principal.own_spelling(to_ns) or to_ns, to_name)
@@ -117,7 +117,8 @@ async def post_validate_yaml(hub: HubState, request: Request) -> Response:
     if errors:
         return JSONResponse({"errors": errors, "warnings": []}, status_code=400,
                             headers={"X-Error-Code": "InvalidCardMetadata"})
-    return JSONResponse({"errors": [], "warnings": []})
+    warnings = [] if data else [{"message": "Empty or missing yaml metadata in repo card"}]
+    return JSONResponse({"errors": [], "warnings": warnings})
 
 
 def _metadata_errors(data: dict) -> list[dict]:

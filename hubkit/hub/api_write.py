@@ -33,6 +33,7 @@ MAX_LINE = 64 * 1024 * 1024
 LFS_LINK_TTL_S = 24 * 3600
 LFS_BATCH_MAX = 1000
 PREUPLOAD_MAX = 1000
+MAX_GITIGNORE = 64 * 1024  # bytes; matching costs patterns x paths
 
 
 def _may_commit(hub: HubState, repo: Repo, principal: Principal | None, revision: str, create_pr: bool) -> Principal:
@@ -61,6 +62,7 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
     tree = hub.repos.tree(repo, sha)
     attributes = tree.get(".gitattributes")
     patterns = lfs_patterns(hub.blobs.read_bytes(attributes.sha256).decode("utf-8", "replace")) if attributes else []
+    ignored = _gitignore_matcher(hub, tree, field(body, "gitIgnore", "string", code="InvalidPreupload"))
     answers = []
     for number, item in enumerate(files):
         where = f"files[{number}]"
@@ -79,8 +81,27 @@ async def post_preupload(hub: HubState, request: Request, repo: Repo, revision: 
         oid = None
         if existing is not None:  # a regular file's tree oid is already its git blob sha1: nothing to re-hash
             oid = existing.sha256 if mode == "lfs" else (existing.oid if not existing.lfs else None)
-        answers.append({"path": sent, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        answers.append({"path": sent, "uploadMode": mode, "shouldIgnore": ignored(path), "oid": oid})
     return JSONResponse({"files": answers, "commitOid": sha})
+
+
+def _gitignore_matcher(hub: HubState, tree, sent: str | None):
+    """Whether a path is ignored: by the ``gitIgnore`` text the client sent, else by the
+    ``.gitignore`` at the revision, matched as git does (through ``pathspec``)."""
+    import pathspec
+
+    text = sent
+    if text is None and (stored := tree.get(".gitignore")) is not None and stored.size <= MAX_GITIGNORE:
+        text = hub.blobs.read_bytes(stored.sha256).decode("utf-8", "replace")
+    if not text:
+        return lambda path: False
+    if len(text) > MAX_GITIGNORE:
+        raise bad_request("InvalidPreupload", f"gitIgnore is longer than {MAX_GITIGNORE} characters.")
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+    except ValueError as error:  # pathspec's pattern errors are ValueErrors
+        raise bad_request("InvalidPreupload", f"gitIgnore has a pattern git cannot read: {error}") from None
+    return spec.match_file
 
 
 # ----- commit -----

@@ -19,7 +19,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import api_meta, api_read, api_write, webui
+from hubkit.hub import api_meta, api_read, api_upkeep, api_write, webui
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
 
@@ -294,6 +294,15 @@ class HubApp:
                 return await api_write.post_tag(hub, request, repo, target, principal)
             if method == "DELETE":
                 return await api_write.delete_tag(hub, repo, target, principal)
+        if action == "auth-check" and method == "GET" and rest[1:] in ([], ["write"]):
+            return await api_upkeep.get_auth_check(hub, repo, principal, write=rest[1:] == ["write"])
+        if action == "super-squash" and len(rest) >= 2 and method == "POST":
+            branch = "/".join(_decode(s) for s in rest[1:])
+            return await api_upkeep.post_super_squash(hub, request, repo, branch, principal)
+        if action == "lfs-files" and rest[1:] == [] and method == "GET":
+            return await api_upkeep.get_lfs_files(hub, repo, principal)
+        if action == "lfs-files" and rest[1:] == ["batch"] and method == "POST":
+            return await api_upkeep.post_lfs_files_batch(hub, request, repo, principal)
         if action == "settings" and method == "PUT":
             return await api_write.put_settings(hub, request, repo, principal)
         if action == "discussions":

@@ -138,7 +138,12 @@ def _key(key: Any) -> str:
 
 
 def parse_front_matter(text: str) -> dict:
-    """The ``---`` YAML block at the top of a card as JSON-safe data; raises InvalidYaml (a ValueError)."""
+    """The ``---`` YAML block at the top of a card as JSON-safe data; raises InvalidYaml (a ValueError).
+
+    Blank lines before the opening ``---`` are allowed, as huggingface_hub's own card regex
+    (``REGEX_YAML_BLOCK``) and the Hub allow them.
+    """
+    text = text.lstrip(" \t\r\n")
     if not text.startswith("---"):
         return {}
     lines = text.splitlines()

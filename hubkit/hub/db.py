@@ -22,6 +22,14 @@ CREATE TABLE IF NOT EXISTS org_members (
     user TEXT NOT NULL,
     PRIMARY KEY (org, user)
 );
+-- Old ids of renamed repos, which keep leading to them (as on the Hub) until a new repo takes one.
+CREATE TABLE IF NOT EXISTS repo_redirects (
+    type TEXT NOT NULL,
+    namespace TEXT NOT NULL COLLATE NOCASE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    PRIMARY KEY (type, namespace, name)
+);
 -- Namespaces the hub itself owns (mirrors of upstream models): no user has or joins them.
 CREATE TABLE IF NOT EXISTS mirror_namespaces (
     name TEXT PRIMARY KEY COLLATE NOCASE

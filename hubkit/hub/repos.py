@@ -101,10 +101,15 @@ class Repos:
         return self._connection()
 
     # ----- repositories -----
-    def get(self, repo_type: str, namespace: str, name: str) -> Repo | None:
+    def get(self, repo_type: str, namespace: str, name: str, *, follow_renames: bool = True) -> Repo | None:
         # Repo ids ignore case, as on the Hub: ``Org/Model`` and ``org/model`` are one repo.
         row = self.conn.execute("SELECT * FROM repos WHERE type = ? AND namespace = ? COLLATE NOCASE "
                                 "AND name = ? COLLATE NOCASE", (repo_type, namespace, name)).fetchone()
+        if row is None and follow_renames:  # a renamed repo answers to its old ids too, as on the Hub
+            row = self.conn.execute("SELECT repos.* FROM repo_redirects JOIN repos ON repos.id = repo_redirects.repo "
+                                    "WHERE repo_redirects.type = ? AND repo_redirects.namespace = ? COLLATE NOCASE "
+                                    "AND repo_redirects.name = ? COLLATE NOCASE",
+                                    (repo_type, namespace, name)).fetchone()
         return _repo(row) if row else None
 
     def list(self, repo_type: str | None = None) -> list[Repo]:
@@ -121,14 +126,19 @@ class Repos:
         content = DEFAULT_GITATTRIBUTES.encode()
         sha256 = self.blobs.put_bytes(content)
         with db.transaction(self.conn):
-            if self.get(repo_type, namespace, name) is not None:  # checked inside the write lock
+            if self.get(repo_type, namespace, name, follow_renames=False) is not None:  # inside the write lock
                 raise HubError(409, "RepoExists", f"Repository {namespace}/{name} already exists (repo ids "
                                "ignore case).")
+            self._drop_redirect(repo_type, namespace, name)  # a new repo takes over a renamed one's old id
             cursor = self.conn.execute(
                 "INSERT INTO repos (type, namespace, name, private, gated, sdk, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (repo_type, namespace, name, int(private), None, sdk, created))
             repo = Repo(cursor.lastrowid, repo_type, namespace, name, private, None, sdk, created)
-            root = self.trees.build({".gitattributes": Entry(sha256, len(content), git_blob_sha1(content), False)})
+            files = {".gitattributes": Entry(sha256, len(content), git_blob_sha1(content), False)}
+            if repo_type == "space":  # the Hub gives a new Space a README with its configuration
+                readme = default_space_readme(name, sdk).encode()
+                files["README.md"] = Entry(self.blobs.put_bytes(readme), len(readme), git_blob_sha1(readme), False)
+            root = self.trees.build(files)
             sha = self._insert_commit(repo, None, root, "initial commit", "", author)
             self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)", (repo.key, "refs/heads/main", sha))
         return repo
@@ -146,8 +156,17 @@ class Repos:
                                   (None if gated is False else str(gated), repo.key))
 
     def move(self, repo: Repo, namespace: str, name: str) -> None:
+        """Rename; the old id keeps leading to the repo until a new repo takes that id."""
         with db.transaction(self.conn):
             self.conn.execute("UPDATE repos SET namespace = ?, name = ? WHERE id = ?", (namespace, name, repo.key))
+            self._drop_redirect(repo.type, namespace, name)
+            if (repo.namespace.lower(), repo.name.lower()) != (namespace.lower(), name.lower()):
+                self.conn.execute("INSERT INTO repo_redirects (type, namespace, name, repo) VALUES (?, ?, ?, ?)",
+                                  (repo.type, repo.namespace, repo.name, repo.key))
+
+    def _drop_redirect(self, repo_type: str, namespace: str, name: str) -> None:
+        self.conn.execute("DELETE FROM repo_redirects WHERE type = ? AND namespace = ? COLLATE NOCASE "
+                          "AND name = ? COLLATE NOCASE", (repo_type, namespace, name))
 
     # ----- revisions -----
     def ref_sha(self, repo: Repo, ref: str) -> str | None:
@@ -282,6 +301,43 @@ class Repos:
                 self.conn.execute("UPDATE refs SET sha = ? WHERE repo = ? AND ref = ?", (sha, repo.key, ref))
         return sha, pr_num
 
+    def squash_branch(self, repo: Repo, branch: str, *, title: str, author: str) -> str:
+        """Point ``branch`` at one new parentless commit holding its current tree."""
+        ref = f"refs/heads/{branch}"
+        with db.transaction(self.conn):
+            head = self.ref_sha(repo, ref)
+            if head is None:
+                raise revision_not_found(repo.repo_id, branch)
+            sha = self._insert_commit(repo, None, self.tree(repo, head).root, title, "", author)
+            self.conn.execute("UPDATE refs SET sha = ? WHERE repo = ? AND ref = ?", (sha, repo.key, ref))
+        return sha
+
+    def lfs_files(self, repo: Repo) -> list[dict]:
+        """The LFS objects the repo's refs name: one item per object, with a path naming it."""
+        found: dict[str, dict] = {}
+        for row in self.refs(repo):
+            commit = self.commit(repo, row["sha"])
+            for path, entry in self.tree(repo, row["sha"]).items():
+                if entry.lfs and entry.sha256 not in found:
+                    found[entry.sha256] = {"fileOid": entry.sha256, "oid": entry.sha256, "filename": path,
+                                           "size": entry.size, "ref": row["ref"], "pushedAt": commit.date}
+        return sorted(found.values(), key=lambda item: item["filename"])
+
+    def delete_lfs_objects(self, repo: Repo, shas: set[str], *, author: str) -> None:
+        """Remove every file whose content is one of ``shas`` from each branch head (one commit per
+        branch that names one) and forget the repo's uploads of them."""
+        for row in self.refs(repo):
+            if not row["ref"].startswith("refs/heads/"):
+                continue
+            doomed = [DeleteFile(path) for path, entry in self.tree(repo, row["sha"]).items()
+                      if entry.lfs and entry.sha256 in shas]
+            if doomed:
+                self.apply_commit(repo, row["ref"][len("refs/heads/"):], doomed, title="Permanently delete LFS files",
+                                  message="", author=author, parent_commit=None, create_pr=False)
+        with db.transaction(self.conn):
+            self.conn.executemany("DELETE FROM lfs_objects WHERE repo = ? AND oid = ?",
+                                  [(repo.key, sha) for sha in shas])
+
     def create_ref(self, repo: Repo, ref: str, starting_point: str | None) -> None:
         with db.transaction(self.conn):
             if self.ref_sha(repo, ref):
@@ -355,6 +411,19 @@ def _apply(repo: Repo, revision: str, head: str, editor: TreeEditor, op: Operati
                            f"{repo.repo_id} at {revision!r}.", headers={"X-Repo-Commit": head})
     elif not editor.delete_folder(op.path):
         raise entry_not_found(repo.repo_id, revision, op.path, head)
+
+
+def default_space_readme(name: str, sdk: str | None) -> str:
+    """The configuration card the Hub writes into a new Space (spaces-config-reference keys)."""
+    return ("---\n"
+            f"title: {name}\n"
+            "emoji: 🚀\n"
+            "colorFrom: blue\n"
+            "colorTo: gray\n"
+            f"sdk: {sdk or 'static'}\n"
+            "pinned: false\n"
+            "---\n\n"
+            "Check out the configuration reference at https://huggingface.co/docs/hub/spaces-config-reference\n")
 
 
 def _repo(row: sqlite3.Row) -> Repo:
