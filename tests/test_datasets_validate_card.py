@@ -172,12 +172,17 @@ def test_card_check_reports_what_the_hub_would_reject():
         "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}],
         "dataset_info": {"config_name": "other", "features": [{"name": "text", "dtype": "string"}]},
     }) + "---\n"
-    assert check_card(card) == [
+    assert sorted(check_card(card)) == sorted([
         "license 'other' needs a license_name",
         "size category 'huge' is not one of the Hub's",
         "task category 'text-classifying' is not one of the Hub's",
         "language 'English' is not an ISO 639 code",
         "dataset_info describes config 'other', which configs does not list",
-    ]
+    ])
     assert check_card("no metadata at all")[:1] == ["missing 'pretty_name'"]
-    assert datasets.__version__  # the loader's parsers were the ones used above
+    # configs that are not a list: the shared key rules say so, and so does datasets' own parser.
+    not_a_list = check_card(card.replace("configs:\n- config_name: default", "configs: default\nx:\n- config_name: d"))
+    assert "must be a non-empty list, got 'default'" in not_a_list
+    assert "configs/dataset_info do not parse as datasets reads them: Expected configs to be a list, but got " \
+           "'default'" in not_a_list
+    assert check_card("---\npretty_name: [unclosed\n---\n")[0].startswith("card metadata does not parse: invalid YAML")
