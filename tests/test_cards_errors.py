@@ -67,3 +67,14 @@ def test_base_model_facts_survive_only_an_unreachable_hub(monkeypatch, caplog, r
     else:
         with pytest.raises(type(raised)):
             context._base_model_facts({"id": "someone/model"}, offline=False)
+
+
+def test_a_base_model_recorded_as_a_local_path_is_not_looked_up(monkeypatch):
+    import huggingface_hub
+
+    def model_info(self, *args, **kwargs):
+        raise AssertionError("a local path was sent to the hub as a repo id")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", model_info)
+    for local in ("../../tiny-bert0", "/abs/path/model", "./model"):
+        assert context._base_model_facts({"id": local}, offline=False) == {"on_hub": False}

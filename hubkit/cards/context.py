@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.repocard.errors import CardError
+from hubkit.repocard.validate import REPO_ID
 
 EXTRA_SECTIONS_DIR = "card_sections"
 USAGE_EXAMPLES = "usage_examples.json"  # written by training (hubkit.train.runner) beside the model
@@ -183,7 +184,8 @@ def _builder_card(name: str | None):
 def _base_model_facts(base: dict[str, Any], offline: bool) -> dict[str, Any]:
     """Licence, language and citation of a base model on the hub (nothing for local folders or offline)."""
     model_id = base.get("id")
-    if not model_id or offline or Path(model_id).is_absolute() or Path(model_id).is_dir():
+    # A local folder, maybe recorded relative to an output folder that has since moved, is no repo id.
+    if not model_id or offline or not REPO_ID.match(model_id) or Path(model_id).is_dir():
         return {"on_hub": False}
     from huggingface_hub import HfApi, hf_hub_download
 
