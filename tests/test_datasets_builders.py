@@ -40,7 +40,8 @@ def test_sst2_keeps_quotes_and_leaves_the_test_split_unlabelled(tmp_path):
 
 
 def test_sst2_through_datasets_own_writer_gives_the_same_rows(tmp_path):
-    """A hubkit builder stays an ordinary GeneratorBasedBuilder: download_and_prepare agrees with prepare."""
+    """A hubkit builder stays an ordinary datasets builder: run by hand into a cache of one's own and
+    read back memory-mapped, it gives the rows prepare gives."""
     write_sst2(tmp_path / "data")
     builder = get("sst2").load()(data_dir=str(tmp_path / "data"), cache_dir=str(tmp_path / "cache"))
     builder.download_and_prepare()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tempfile
 
 import datasets
 import pytest
@@ -141,17 +142,25 @@ def test_new_scaffolds_a_builder_whose_generated_test_passes(tmp_path, monkeypat
     assert run("new", "Bad-Name", "--scripts-dir", scripts).exit_code == 1
 
 
-def test_prepare_output_matches_what_save_to_disk_writes(tmp_path):
-    """hubkit writes the save_to_disk layout itself (for speed); it must stay the same layout."""
+def test_prepare_leaves_no_scratch_behind_and_no_machine_path_in_its_output(tmp_path, monkeypatch):
+    """prepare runs download_and_prepare in a scratch folder: the folder goes, the splits stay in
+    memory, and nothing saved names the scratch, the data folder or any other local path."""
     from hubkit.datasets.prepare import prepare, save
 
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
     prepared = prepare("sst2", data_dir=write_sst2(tmp_path / "SST-2"))
-    save(prepared, tmp_path / "ours")
-    prepared.dataset.save_to_disk(str(tmp_path / "theirs"))
+    assert list(scratch_root.iterdir()) == []
+    assert {split: dataset.cache_files for split, dataset in prepared.dataset.items()} == {
+        "train": [], "validation": [], "test": []}
+    assert prepared.dataset["train"]["sentence"] == ["a gripping film", "dull , dull"]
+    save(prepared, tmp_path / "out")
+    saved = sorted((tmp_path / "out").rglob("*.json"))
+    assert [path.name for path in saved] == ["dataset_dict.json", "hubkit_build.json"] + [
+        "dataset_info.json", "state.json"] * 3
+    for path in saved:
+        assert str(tmp_path) not in path.read_text() and "/tmp" not in path.read_text(), path
+    loaded = datasets.load_from_disk(str(tmp_path / "out"))
     for split in prepared.dataset:
-        for name in ("state.json", "dataset_info.json"):
-            assert (tmp_path / "ours" / split / name).read_text() == (tmp_path / "theirs" / split / name).read_text()
-    ours, theirs = datasets.load_from_disk(str(tmp_path / "ours")), datasets.load_from_disk(str(tmp_path / "theirs"))
-    for split in prepared.dataset:
-        assert ours[split].data.table.equals(theirs[split].data.table)
-        assert ours[split].info == theirs[split].info
+        assert loaded[split].data.table.equals(prepared.dataset[split].data.table)

@@ -14,6 +14,7 @@ from huggingface_hub import DatasetCard
 
 from hubkit.datasets.card import render_card, size_category
 from hubkit.datasets.card_check import check_card
+from hubkit.datasets.errors import DatasetError
 from hubkit.datasets.prepare import prepare
 from hubkit.datasets.registry import SCRIPTS_ENV
 from hubkit.datasets.validate import validate
@@ -54,13 +55,14 @@ def test_squad_answers_must_sit_at_answer_start(tmp_path):
 
 TAGGER = '''
 import datasets
-from hubkit.datasets.builder import HubkitBuilder
+import pyarrow as pa
+from hubkit.datasets.builder import HubkitBuilder, HubkitTableBuilder
 from hubkit.datasets.spec import CardInfo, TaskSpec
 
 NAMES = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
-class Tagger(HubkitBuilder):
+class Tagger({base}):
     """A third-party builder that trusts its input: validate must catch what it lets through."""
     TASK = TaskSpec("token-classification", {"tokens": "tokens", "tags": "tags"})
     CARD = CardInfo(pretty_name="T", description="d", homepage="", citation="", license="unknown",
@@ -78,6 +80,9 @@ class Tagger(HubkitBuilder):
             (["Bob", ""], [1, 2]),
             (["Zed"], [9])]})]
 
+    def _generate_tables(self, rows):
+        yield "rows", pa.table({"tokens": [tokens for tokens, _ in rows], "tags": [tags for _, tags in rows]})
+
     def _generate_examples(self, rows):
         for index, (tokens, tags) in enumerate(rows):
             yield index, {"tokens": tokens, "tags": tags}
@@ -86,7 +91,7 @@ class Tagger(HubkitBuilder):
 
 def test_token_checks_catch_broken_iob2_empty_tokens_and_labels_outside_the_class_label(tmp_path, monkeypatch):
     (tmp_path / "tagger").mkdir()
-    (tmp_path / "tagger" / "tagger.py").write_text(TAGGER)
+    (tmp_path / "tagger" / "tagger.py").write_text(TAGGER.replace("{base}", "HubkitTableBuilder"))
     monkeypatch.setenv(SCRIPTS_ENV, str(tmp_path))
     report = validate(prepare("tagger"))
     assert sorted(report.errors) == sorted([
@@ -94,6 +99,17 @@ def test_token_checks_catch_broken_iob2_empty_tokens_and_labels_outside_the_clas
         "split 'train': 1 sentences with no tokens or an empty token",
         "split 'train', column 'tags': 2 sentences are not well-formed IOB2 (first: row 1, token 1)",
     ])
+
+
+def test_a_label_datasets_cannot_encode_is_a_one_line_error(tmp_path, monkeypatch):
+    """Example by example, datasets itself refuses a class id outside the ClassLabel; prepare says so
+    in one line naming the builder, as it does for a malformed file."""
+    (tmp_path / "tagger").mkdir()
+    (tmp_path / "tagger" / "tagger.py").write_text(TAGGER.replace("{base}", "HubkitBuilder"))
+    monkeypatch.setenv(SCRIPTS_ENV, str(tmp_path))
+    with pytest.raises(DatasetError, match=r"^tagger: datasets rejected what the builder yielded: "
+                                           r"ValueError: Class label 9 greater than configured num_classes 5$"):
+        prepare("tagger")
 
 
 def test_language_modeling_blank_lines_are_warnings_not_errors(tmp_path):
@@ -156,12 +172,17 @@ def test_card_check_reports_what_the_hub_would_reject():
         "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}],
         "dataset_info": {"config_name": "other", "features": [{"name": "text", "dtype": "string"}]},
     }) + "---\n"
-    assert check_card(card) == [
+    assert sorted(check_card(card)) == sorted([
         "license 'other' needs a license_name",
         "size category 'huge' is not one of the Hub's",
         "task category 'text-classifying' is not one of the Hub's",
         "language 'English' is not an ISO 639 code",
         "dataset_info describes config 'other', which configs does not list",
-    ]
+    ])
     assert check_card("no metadata at all")[:1] == ["missing 'pretty_name'"]
-    assert datasets.__version__  # the loader's parsers were the ones used above
+    # configs that are not a list: the shared key rules say so, and so does datasets' own parser.
+    not_a_list = check_card(card.replace("configs:\n- config_name: default", "configs: default\nx:\n- config_name: d"))
+    assert "must be a non-empty list, got 'default'" in not_a_list
+    assert "configs/dataset_info do not parse as datasets reads them: Expected configs to be a list, but got " \
+           "'default'" in not_a_list
+    assert check_card("---\npretty_name: [unclosed\n---\n")[0].startswith("card metadata does not parse: invalid YAML")

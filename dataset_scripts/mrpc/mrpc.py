@@ -17,7 +17,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.errors import SourceFileError
 from hubkit.datasets.sources import (check_not_empty, encode_labels, iter_lines, parse_ints, read_tsv,
                                      require_file, row_numbers, unlabelled)
@@ -28,7 +28,7 @@ PAIR_COLUMNS = ["#1 ID", "#2 ID", "#1 String", "#2 String"]
 SENTEVAL = "https://dl.fbaipublicfiles.com/senteval/senteval_data"
 
 
-class Mrpc(HubkitBuilder):
+class Mrpc(HubkitTableBuilder):
     VERSION = datasets.Version("1.0.0")
     # No trustworthy sha256 is known for these files, so hubkit asks for --data-dir instead of
     # downloading them unverified.

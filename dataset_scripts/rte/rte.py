@@ -13,14 +13,14 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.sources import check_not_empty, encode_labels, parse_ints, read_tsv, unlabelled
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("entailment", "not_entailment")
 
 
-class Rte(HubkitBuilder):
+class Rte(HubkitTableBuilder):
     VERSION = datasets.Version("1.0.0")
     # No trustworthy sha256 is known for RTE.zip: hubkit asks for --data-dir rather than trust it.
     DOWNLOADS = {"glue": Download("https://dl.fbaipublicfiles.com/glue/data/RTE.zip", None, ".", "RTE")}

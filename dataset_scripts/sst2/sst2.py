@@ -13,7 +13,7 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv,
                                      row_numbers, unlabelled)
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
@@ -21,7 +21,7 @@ from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 LABELS = ("negative", "positive")
 
 
-class Sst2(HubkitBuilder):
+class Sst2(HubkitTableBuilder):
     VERSION = datasets.Version("1.0.0")
     DOWNLOADS = {"glue": Download(url="https://dl.fbaipublicfiles.com/glue/data/SST-2.zip",
                                   sha256="d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa",

@@ -13,7 +13,7 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.errors import SourceFileError
 from hubkit.datasets.sources import read_text
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
@@ -22,7 +22,7 @@ CUTS = {datasets.Split.TRAIN: (0.0, 0.90), datasets.Split.VALIDATION: (0.90, 0.9
         datasets.Split.TEST: (0.95, 1.0)}
 
 
-class TinyShakespeare(HubkitBuilder):
+class TinyShakespeare(HubkitTableBuilder):
     VERSION = datasets.Version("1.0.0")
     DOWNLOADS = {"text": Download(
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",

@@ -15,7 +15,7 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.errors import SourceFileError
 from hubkit.datasets.sources import read_text, split_lines
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
@@ -25,7 +25,7 @@ SPLIT_FILES = {datasets.Split.TRAIN: "train", datasets.Split.VALIDATION: "valid"
 EXTENSION = {"wikitext-2-v1": "tokens", "wikitext-2-raw-v1": "raw"}
 
 
-class Wikitext2(HubkitBuilder):
+class Wikitext2(HubkitTableBuilder):
     VERSION = datasets.Version("1.0.0")
     BUILDER_CONFIGS = [
         datasets.BuilderConfig(name="wikitext-2-v1", version=VERSION, description="tokenized, with <unk>"),

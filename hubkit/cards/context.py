@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from hubkit.repocard.errors import CardError
+from hubkit.repocard.validate import REPO_ID
 
 EXTRA_SECTIONS_DIR = "card_sections"
 USAGE_EXAMPLES = "usage_examples.json"  # written by training (hubkit.train.runner) beside the model
 _BIBTEX = re.compile(r"```(?:bibtex|bib)\s*\n(.*?)```", re.DOTALL)
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -166,22 +169,27 @@ def _builder_card(name: str | None):
     """The dataset builder's declared card facts (a class attribute; the builder is not run)."""
     if not name or "/" in name:
         return None
-    try:
-        from hubkit.datasets import registry
+    from hubkit.datasets import registry
+    from hubkit.datasets.errors import BuilderLoadError, UnknownDatasetError
 
+    try:
         return registry.get(name).load().CARD
-    except Exception:  # an unknown or broken builder only costs the card its language and citation
+    except UnknownDatasetError:  # data from elsewhere: nothing to say about it
+        return None
+    except BuilderLoadError as error:  # a broken builder costs the card its language and citation
+        log.warning("card: no dataset language or citation: %s", error)
         return None
 
 
 def _base_model_facts(base: dict[str, Any], offline: bool) -> dict[str, Any]:
     """Licence, language and citation of a base model on the hub (nothing for local folders or offline)."""
     model_id = base.get("id")
-    if not model_id or offline or Path(model_id).is_absolute() or Path(model_id).is_dir():
+    # A local folder, maybe recorded relative to an output folder that has since moved, is no repo id.
+    if not model_id or offline or not REPO_ID.match(model_id) or Path(model_id).is_dir():
         return {"on_hub": False}
-    try:
-        from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub import HfApi, hf_hub_download
 
+    try:
         info = HfApi().model_info(model_id, revision=base.get("revision"))
         card = info.card_data.to_dict() if info.card_data else {}
         facts: dict[str, Any] = {"on_hub": True, "license": card.get("license"), "license_name": card.get("license_name")}
@@ -190,7 +198,10 @@ def _base_model_facts(base: dict[str, Any], offline: bool) -> dict[str, Any]:
         if match:
             facts["citation"] = match.group(1).strip()
         return facts
-    except Exception:  # unreachable hub, missing card: the card just lacks what it cannot know
+    # huggingface_hub's HTTP, offline and missing-file errors are all OSErrors; a README that is not
+    # UTF-8 is a UnicodeDecodeError. Either way the card lacks only what it cannot know.
+    except (OSError, UnicodeDecodeError) as error:
+        log.warning("card: no licence or citation of base model %s from the hub: %s", model_id, error)
         return {"on_hub": False}
 
 

@@ -10,6 +10,7 @@ wrong). They are cached in ``OUT/data_stats.json``.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 STATS_FILE = "data_stats.json"
+log = logging.getLogger(__name__)
 
 
 def split_stats(rows, task) -> dict[str, Any]:
@@ -86,11 +88,13 @@ def training_stats(results: dict[str, Any], folder: Path, data_dir: str | None =
     data_dir = data_dir or dataset.get("data_dir") or data_dir_from_command(results.get("command"))
     if not dataset.get("name"):
         return None
-    try:
-        from hubkit.datasets.prepare import prepare
+    from hubkit.datasets.errors import DatasetError
+    from hubkit.datasets.prepare import prepare
 
+    try:
         prepared = prepare(dataset["name"], dataset.get("config"), data_dir)
-    except Exception:  # no data here (or no network for a download): the card says so instead
+    except (DatasetError, OSError) as error:  # no data here, or no network for a download
+        log.warning("card: no data statistics: %s cannot be rebuilt here (%s)", dataset["name"], error)
         return None
     recorded = sorted((s.get("location"), s.get("sha256")) for s in dataset.get("sources") or [])
     rebuilt = sorted((s.location, s.sha256) for s in prepared.sources)

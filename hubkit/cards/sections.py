@@ -200,12 +200,9 @@ def non_default_training_args(args: dict[str, Any] | None) -> dict[str, Any]:
     """The TrainingArguments a run set away from transformers' defaults (what sentence-transformers shows)."""
     if not args:
         return {}
-    try:
-        from transformers import TrainingArguments
+    from transformers import TrainingArguments
 
-        defaults = json.loads(TrainingArguments(output_dir="unused").to_json_string())
-    except Exception:
-        return {}
+    defaults = json.loads(TrainingArguments(output_dir="unused").to_json_string())
     return {key: value for key, value in args.items() if key not in TRAINING_ARGS_SKIPPED
             and not key.startswith(("hub_", "push_to_hub")) and key in defaults and defaults[key] != value}
 

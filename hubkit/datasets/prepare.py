@@ -1,9 +1,11 @@
 """Running a builder into a ``DatasetDict``, and saving it without leaving half a folder behind.
 
-hubkit drives the builder protocol itself (``_split_generators`` then ``_generate_tables`` or
-``_generate_examples``) instead of calling ``download_and_prepare``: it encodes whole columns at once
-rather than one example at a time through ``datasets``' writer, and keeps everything in memory until
-the data is complete, so a malformed line stops the run before anything is written.
+The builder runs through ``datasets``' public ``download_and_prepare``/``as_dataset``
+(:mod:`hubkit.datasets.generate`) in a scratch folder that is deleted afterwards, so no cache path
+reaches the result. hubkit adds what ``datasets`` does not know: the sha256 of every source file
+(the card and ``hubkit_build.json`` record them) and a fingerprint derived from those checksums.
+``save`` writes ``save_to_disk`` output into a folder beside the target and renames it at the end,
+so a failed run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -15,22 +17,20 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import datasets
-import pyarrow as pa
 
 from hubkit.datasets import registry
-from hubkit.datasets.builder import HubkitBuilder, downloaded_sources
-from hubkit.datasets.disk import save_dataset_dict
+from hubkit.datasets.builder import HubkitBuilder, downloaded_sources, watch_splits
 from hubkit.datasets.errors import DatasetError, OutputExistsError
+from hubkit.datasets.generate import generate, quiet
 from hubkit.datasets.sources import sha256_file
 from hubkit.datasets.spec import CardInfo, TaskSpec
 
-ENCODE_BATCH = 10_000
 BUILD_FILE = "hubkit_build.json"
 
 
@@ -69,29 +69,26 @@ def prepare(name: str, config: str | None = None, data_dir: str | Path | None = 
             options: Mapping[str, Any] | None = None) -> Prepared:
     """Build dataset ``name`` from its original files (under ``data_dir``, else downloaded)."""
     builder_class = registry.get(name).load()
-    with tempfile.TemporaryDirectory(prefix="hubkit-builder-") as cache_dir:
-        builder = _instantiate(builder_class, name, config, data_dir, cache_dir, options or {})
+    with tempfile.TemporaryDirectory(prefix="hubkit-builder-") as scratch, \
+            ThreadPoolExecutor(max_workers=1) as hasher:
+        builder = _instantiate(builder_class, name, config, data_dir, scratch, options or {})
         dl_manager = datasets.DownloadManager(dataset_name=name, data_dir=builder.config.data_dir,
                                               download_config=datasets.DownloadConfig())
-        generators = builder._split_generators(dl_manager)
-        features = builder.info.features
-        # Source files are hashed on a second thread while the first parses them (hashlib releases
+        # Source files are hashed on a second thread while datasets parses them (hashlib releases
         # the GIL), so provenance costs next to nothing.
-        with ThreadPoolExecutor(max_workers=1) as hasher:
-            digests = {path: hasher.submit(_digest, path) for path in _source_paths(generators)}
-            tables = {str(generator.split_info.name): _build_split(builder, str(generator.split_info.name),
-                                                                   generator.gen_kwargs, features)
-                      for generator in generators}
-            sources = [SourceRecord(_display_path(path, builder.data_dir), digest.result())
-                       for path, digest in sorted(digests.items())]
-        sources += [SourceRecord(url, sha) for url, sha in downloaded_sources(builder)]
-        splits = {split: datasets.Dataset(
-                      table, info=builder.info.copy(), split=datasets.NamedSplit(split),
-                      fingerprint=_fingerprint(name, builder.config.name, str(builder.config.version), split,
-                                               sources))
-                  for split, table in tables.items()}
-    if not splits:
+        digests: dict[Path, Future[str]] = {}
+        watch_splits(builder, lambda generators: digests.update(
+            (path, hasher.submit(_digest, path)) for path in _source_paths(generators) if path not in digests))
+        built = generate(name, builder, dl_manager, scratch)
+        sources = [SourceRecord(_display_path(path, builder.data_dir), digest.result())
+                   for path, digest in sorted(digests.items())]
+    sources += [SourceRecord(url, sha) for url, sha in downloaded_sources(builder)]
+    if not built:
         raise DatasetError(f"{name}: the builder produced no splits")
+    splits = {split: datasets.Dataset(
+                  dataset.data, info=dataset.info, split=dataset.split,
+                  fingerprint=_fingerprint(name, builder.config.name, str(builder.config.version), split, sources))
+              for split, dataset in built.items()}
     config_names = [config.name for config in builder_class.BUILDER_CONFIGS] or [builder.config.name]
     return Prepared(
         name=name, config_name=builder.config.name, config_names=config_names,
@@ -120,60 +117,6 @@ def _instantiate(builder_class: type[HubkitBuilder], name: str, config: str | No
                              cache_dir=cache_dir, **options)
     except ValueError as error:  # a config's own __post_init__ checks
         raise DatasetError(f"{name}: {error}") from error
-
-
-def _build_split(builder: HubkitBuilder, split: str, gen_kwargs: dict, features: datasets.Features) -> pa.Table:
-    schema = features.arrow_schema
-    if isinstance(builder, HubkitBuilder) and builder.generates_tables():
-        tables = [_conform(table, schema, builder.name, split) for _, table in
-                  _unique_keys(builder._generate_tables(**gen_kwargs), builder.name, split)]
-    else:
-        tables = [_encode(batch, features) for batch in
-                  _batches(_unique_keys(builder._generate_examples(**gen_kwargs), builder.name, split), features,
-                           builder.name, split)]
-    if not tables:
-        return schema.empty_table()
-    return pa.concat_tables(tables).combine_chunks()
-
-
-def _unique_keys(items: Iterable[tuple[Any, Any]], name: str, split: str) -> Iterator[tuple[Any, Any]]:
-    """Pass items through, failing on a repeated key (``datasets`` requires keys to be unique)."""
-    seen = set()
-    for key, item in items:
-        if key in seen:
-            raise DatasetError(f"{name}: the builder yielded key {key!r} twice in split '{split}'")
-        seen.add(key)
-        yield key, item
-
-
-def _conform(table: pa.Table, schema: pa.Schema, name: str, split: str) -> pa.Table:
-    if set(table.column_names) != set(schema.names):
-        raise DatasetError(f"{name}: split '{split}' has columns {table.column_names}, the features declare "
-                           f"{schema.names}")
-    return table.select(schema.names).cast(schema)
-
-
-def _batches(examples: Iterable[tuple[Any, dict]], features: datasets.Features, name: str,
-             split: str) -> Iterator[dict[str, list]]:
-    columns = list(features)
-    batch: dict[str, list] = {column: [] for column in columns}
-    size = 0
-    for key, example in examples:
-        if example.keys() != features.keys():
-            raise DatasetError(f"{name}: example {key!r} of split '{split}' has fields {sorted(example)}, the "
-                               f"features declare {sorted(columns)}")
-        for column in columns:
-            batch[column].append(example[column])
-        size += 1
-        if size == ENCODE_BATCH:
-            yield batch
-            batch, size = {column: [] for column in columns}, 0
-    if size:
-        yield batch
-
-
-def _encode(batch: dict[str, list], features: datasets.Features) -> pa.Table:
-    return pa.Table.from_pydict(features.encode_batch(batch), schema=features.arrow_schema)
 
 
 def _source_paths(generators: list) -> set[Path]:
@@ -225,7 +168,8 @@ def save(prepared: Prepared, output: str | Path, overwrite: bool = False) -> Pat
     """Write ``save_to_disk`` format to ``output``: into a staging folder beside it, renamed at the end."""
     output = Path(output)
     with staged_folder(output, overwrite) as staging:
-        save_dataset_dict(prepared.dataset, staging)
+        with quiet():
+            prepared.dataset.save_to_disk(str(staging))
         (staging / BUILD_FILE).write_text(json.dumps(build_record(prepared), indent=2) + "\n")
     return output
 

@@ -25,14 +25,14 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from hubkit.datasets.builder import HubkitBuilder
+from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.sources import check_not_empty, encode_labels, read_tsv, require_file
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("negative", "positive")
 
 
-class {class_name}(HubkitBuilder):
+class {class_name}(HubkitTableBuilder):
     VERSION = datasets.Version("0.1.0")
     # Canonical download and its sha256 (None: only --data-dir is accepted).
     DOWNLOADS = {{"files": Download("https://example.org/{name}.zip", None, ".", "{name}")}}

@@ -114,11 +114,12 @@ def aliases(dataset: str) -> dict[str, str | None]:
     names: dict[str, str | None] = {dataset: None}
     if "/" in dataset:
         return names
-    try:
-        from hubkit.datasets import registry
+    from hubkit.datasets import registry
+    from hubkit.datasets.errors import UnknownDatasetError
 
+    try:
         card = registry.get(dataset).load().CARD
-    except Exception:  # not a builder here: only the name itself
+    except UnknownDatasetError:  # not a builder here: only the name itself (a broken builder raises)
         return names
     if card.hub_id:
         names[card.hub_id] = card.hub_config

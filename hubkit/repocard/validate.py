@@ -59,20 +59,37 @@ def validate_card(text: str, repo_type: str = "model") -> dict[str, Any]:
 
 
 def validate_metadata(data: dict[str, Any], repo_type: str = "model") -> None:
+    """Raise the first problem :func:`metadata_problems` finds."""
+    problems = metadata_problems(data, repo_type)
+    if problems:
+        raise problems[0]
+
+
+def metadata_problems(data: dict[str, Any], repo_type: str = "model") -> list[CardValidationError]:
+    """Every problem of a card's metadata, at most one per key: the one checker all card kinds share
+    (``hubkit.datasets.card_check`` lists them for a dataset card before a push)."""
     checks = COMMON_CHECKS | {"model": MODEL_CHECKS, "dataset": DATASET_CHECKS, "space": SPACE_CHECKS}[repo_type]
+    problems = []
     for key, value in data.items():
         if not isinstance(key, str):
-            raise CardValidationError(str(key), "metadata keys must be strings")
-        if key in checks:
-            checks[key](key, value)
+            problems.append(CardValidationError(str(key), "metadata keys must be strings"))
+        elif key in checks:
+            try:
+                checks[key](key, value)
+            except CardValidationError as problem:
+                problems.append(problem)
     if data.get("license") == "other" and not data.get("license_name"):
-        raise CardValidationError("license_name", "is required when license is 'other'")
+        problems.append(CardValidationError("license_name", "license 'other' needs a license_name"))
     if repo_type == "model" and "model_index" in data:
-        raise CardValidationError("model_index", "the Hub reads 'model-index' (with a dash); this key is ignored")
+        problems.append(CardValidationError(
+            "model_index", "the Hub reads 'model-index' (with a dash); this key is ignored"))
+    return problems
 
 
 def _strings(key: str, value: Any, allow_single: bool = True, pattern: re.Pattern | None = None,
-             allowed: frozenset[str] | None = None) -> None:
+             allowed: frozenset[str] | None = None, what: str = "value", expected: str = "valid here") -> None:
+    """A string or a non-empty list of them; a bad item is reported as ``{what} '{item}' is not
+    {expected}``, a message that reads on its own in a list of problems."""
     items = [value] if allow_single and isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         raise CardValidationError(key, f"must be a non-empty string or list of strings, got {value!r}")
@@ -80,10 +97,8 @@ def _strings(key: str, value: Any, allow_single: bool = True, pattern: re.Patter
         where = f"{key}[{i}]" if isinstance(value, list) else key
         if not isinstance(item, str) or not item:
             raise CardValidationError(where, f"must be a non-empty string, got {item!r}")
-        if pattern is not None and not pattern.match(item):
-            raise CardValidationError(where, f"{item!r} is not valid here")
-        if allowed is not None and item not in allowed:
-            raise CardValidationError(where, f"{item!r} is not one of the Hub's values")
+        if (pattern is not None and not pattern.match(item)) or (allowed is not None and item not in allowed):
+            raise CardValidationError(where, f"{what} {item!r} is not {expected}")
 
 
 def _string(key: str, value: Any) -> None:
@@ -92,15 +107,15 @@ def _string(key: str, value: Any) -> None:
 
 
 def _license(key: str, value: Any) -> None:
-    _strings(key, value, allowed=HUB_LICENSES)
+    _strings(key, value, allowed=HUB_LICENSES, what="license", expected="a Hub licence identifier")
 
 
 def _language(key: str, value: Any) -> None:
-    _strings(key, value, pattern=LANGUAGE)
+    _strings(key, value, pattern=LANGUAGE, what="language", expected="an ISO 639 code")
 
 
 def _repo_ids(key: str, value: Any) -> None:
-    _strings(key, value, pattern=REPO_ID)
+    _strings(key, value, pattern=REPO_ID, what="repo id", expected="a Hub repo id")
 
 
 def _pipeline_tag(key: str, value: Any) -> None:
@@ -200,11 +215,11 @@ MODEL_CHECKS: dict[str, Callable[[str, Any], None]] = {
 
 
 def _task_categories(key: str, value: Any) -> None:
-    _strings(key, value, allowed=TASK_CATEGORIES)
+    _strings(key, value, allowed=TASK_CATEGORIES, what="task category", expected="one of the Hub's")
 
 
 def _size_categories(key: str, value: Any) -> None:
-    _strings(key, value, allowed=SIZE_CATEGORIES | {"other"})
+    _strings(key, value, allowed=SIZE_CATEGORIES | {"other"}, what="size category", expected="one of the Hub's")
 
 
 DATASET_CHECKS: dict[str, Callable[[str, Any], None]] = {

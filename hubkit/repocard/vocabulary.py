@@ -1,7 +1,7 @@
 """The Hub's fixed vocabularies for card metadata: licence ids, size and task categories.
 
-Offline validation of every card (:mod:`hubkit.repocard.validate`) and the dataset-card check
-(:mod:`hubkit.datasets.card_check`) compare against the same lists, kept here once.
+Offline validation of every card (:mod:`hubkit.repocard.validate`, which the dataset-card check
+:mod:`hubkit.datasets.card_check` builds on) compares against these lists.
 """
 
 from __future__ import annotations
