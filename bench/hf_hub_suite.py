@@ -41,12 +41,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+# Nothing outside the work dir: not even bytecode of the modules imported here (or by children).
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from hubserver import HubProcess  # noqa: E402
+from hubserver import HubProcess
 
 IN_SCOPE_FILES = ("test_hf_api", "test_file_download", "test_snapshot_download", "test_repocard",
                   "test_commit_api", "test_hf_file_system")
@@ -274,10 +277,10 @@ def report(results: dict[str, Any], renames: dict[str, str]) -> str:
     lines += ["", f"== failing ({len(failing)}) =="]
     for test in sorted(failing, key=lambda t: t["nodeid"]):
         lines += failure_lines(test)
-    lines += ["", f"in-scope: {facts['passed']} of {facts['run']} pass ({_pct(facts['passed'], facts['run'])}); "
-              f"{facts['skipped']} skipped by the suite itself",
-              f"tests that sent >=1 request to our server: {facts['talking_passed']} of {facts['talking_run']} pass "
-              f"({_pct(facts['talking_passed'], facts['talking_run'])})"]
+    lines += ["", (f"in-scope: {facts['passed']} of {facts['run']} pass ({_pct(facts['passed'], facts['run'])}); "
+                   f"{facts['skipped']} skipped by the suite itself"),
+              (f"tests that sent >=1 request to our server: {facts['talking_passed']} of {facts['talking_run']} "
+               f"pass ({_pct(facts['talking_passed'], facts['talking_run'])})")]
     return "\n".join(lines)
 
 
@@ -325,7 +328,6 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(data_dir)
     renames = register_accounts(data_dir, suite_accounts(load_constants(suite_root / "tests")))
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     server = HubProcess(data_dir).start()
     results_path = work / "results.json"
     try:

@@ -23,6 +23,7 @@ Configuration comes from the environment the driver sets (``HF_HUB_SUITE_*``).
 from __future__ import annotations
 
 import collections
+import contextlib
 import inspect
 import json
 import os
@@ -70,18 +71,15 @@ def _uses_missing_fixture_files(item: pytest.Item) -> bool:
         source = inspect.getsource(function)
     except (OSError, TypeError):
         return False
-    for name, value in vars(module).items():
-        if isinstance(value, (str, Path)) and "fixtures" in str(value) and not Path(value).exists():
-            if re.search(rf"\b{re.escape(name)}\b", source):
-                return True
-    return False
+    return any(isinstance(value, (str, Path)) and "fixtures" in str(value) and not Path(value).exists()
+               and re.search(rf"\b{re.escape(name)}\b", source) for name, value in vars(module).items())
 
 
 OUT_OF_SCOPE: list[tuple[str, Callable[[pytest.Item], bool]]] = [
     ("marked production: runs against huggingface.co itself", _marked("production")),
     ("marked xet: needs Xet storage, which hubkit does not serve (it keeps clients on LFS)", _marked("xet")),
-    ("marked git_lfs: needs git and git-lfs over the git protocol (upstream skips it too unless "
-     "RUN_GIT_LFS_TESTS)", _marked("git_lfs")),
+    ("marked git_lfs: needs git and git-lfs over the git protocol (upstream skips it too unless RUN_GIT_LFS_TESTS)",
+     _marked("git_lfs")),
     ("collections: not a hubkit feature", _named(r"collection")),
     ("webhooks: not a hubkit feature", _named(r"webhook")),
     ("inference (providers, endpoints, catalog): not a hub-storage feature", _named(r"inference")),
@@ -89,8 +87,6 @@ OUT_OF_SCOPE: list[tuple[str, Callable[[pytest.Item], bool]]] = [
      _named(r"Space\w*::test_\w*(hardware|sleep_time|secret|variable|restart|pause|runtime|storage|duplicate)")),
     ("reads tests/fixtures/ files, which the sdist does not ship (local card files; no server involved)",
      _uses_missing_fixture_files),
-    ("papers, user overviews and activity feeds of huggingface.co: production data",
-     _named(r"TestPaperApi|TestUserApi::")),
 ]
 
 
@@ -267,7 +263,6 @@ class RepoFactory:
     def __call__(self, repo_type: str | None = None, *, repo_id: str | None = None, token: str | None = None,
                  **kwargs: Any) -> Any:
         from huggingface_hub import HfApi
-
         from tests.testing_utils import repo_name
 
         token = token or self.default_token
@@ -281,22 +276,21 @@ class RepoFactory:
         from huggingface_hub import HfApi
 
         for repo_id, repo_type, token in reversed(self.created):
-            try:
+            # Clean-up must not turn a test's result into an error.
+            with contextlib.suppress(Exception):
                 HfApi(endpoint=self.endpoint, token=token).delete_repo(repo_id, repo_type=repo_type,
                                                                        missing_ok=True)
-            except Exception:  # noqa: BLE001 - clean-up must not turn a result into an error
-                pass
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api() -> Any:
-    """The suite's authenticated client, as its main CI user, on our server."""
+    """The suite's authenticated client, as its main CI user, on our server (class-scoped fixtures use it)."""
     from huggingface_hub import HfApi
 
     return HfApi(endpoint=ENDPOINT, token=_testing_constants().TOKEN)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_prod() -> Any:
     """An unauthenticated production client; only production tests (deselected) use it."""
     from huggingface_hub import HfApi
