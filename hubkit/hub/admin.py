@@ -27,6 +27,27 @@ def issue_token(data_dir: Path, user: str, *, write: bool = True, orgs: Iterable
         return auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name)
 
 
+def register_token(data_dir: Path, user: str, token: str, *, write: bool = True, orgs: Iterable[str] = (),
+                   display_name: str = "registered") -> None:
+    """Make the caller-chosen string ``token`` a token of ``user`` (created with its ``orgs`` if needed).
+
+    Why: the test suites of the client libraries (huggingface_hub's own, run by
+    ``bench/hf_hub_suite.py``) carry fixed token strings for their CI users, and run unmodified only
+    if exactly those strings authenticate. Everyone else should use :func:`issue_token`, whose
+    secrets are random. Raises ``ValueError`` for a blank or padded string, one already registered,
+    or what :func:`issue_token` refuses.
+    """
+    if len(token) < 8 or token != token.strip() or any(c.isspace() for c in token):
+        raise ValueError("a registered token has at least 8 characters and no whitespace")
+    with db.open_database(Path(data_dir)) as conn:
+        wanted = auth._digest(token)
+        if conn.execute("SELECT 1 FROM tokens WHERE token_hash = ?", (wanted,)).fetchone():
+            raise ValueError("that token string is already registered")
+        generated = auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name)
+        with db.transaction(conn):
+            conn.execute("UPDATE tokens SET token_hash = ? WHERE token_hash = ?", (wanted, auth._digest(generated)))
+
+
 def list_tokens(data_dir: Path, user: str | None = None) -> list[dict]:
     """Every token (or ``user``'s): id, user, role, name and creation time; never the secret."""
     with db.open_database(Path(data_dir)) as conn:
