@@ -128,12 +128,16 @@ def load_constants(tests_dir: Path) -> ModuleType:
 def suite_accounts(constants: ModuleType) -> list[dict[str, Any]]:
     """The suite's fixed CI accounts: (user, token string, organisations it belongs to).
 
-    ``valid_org_hub`` is the organisation the whoami test expects the main user to be in.
+    ``valid_org_hub`` is the organisation the whoami test expects the main user to be in. The
+    ``settings`` are the staging Hub's account attributes the suite relies on: the display names
+    its whoami test reads, and the enterprise org whose new repos are private by default.
     """
     return [
-        {"user": constants.USER, "token": constants.TOKEN, "orgs": ["valid_org_hub"]},
-        {"user": constants.OTHER_USER, "token": constants.OTHER_TOKEN, "orgs": []},
-        {"user": constants.ENTERPRISE_USER, "token": constants.ENTERPRISE_TOKEN, "orgs": [constants.ENTERPRISE_ORG]},
+        {"user": constants.USER, "token": constants.TOKEN, "orgs": ["valid_org_hub"],
+         "settings": {constants.USER: {"fullname": "Dummy User"}, "valid_org_hub": {"fullname": "Dummy Hub Org"}}},
+        {"user": constants.OTHER_USER, "token": constants.OTHER_TOKEN, "orgs": [], "settings": {}},
+        {"user": constants.ENTERPRISE_USER, "token": constants.ENTERPRISE_TOKEN, "orgs": [constants.ENTERPRISE_ORG],
+         "settings": {constants.ENTERPRISE_ORG: {"private_by_default": True}}},
     ]
 
 
@@ -145,7 +149,7 @@ def register_accounts(data_dir: Path, accounts: list[dict[str, Any]]) -> dict[st
     plugin rewrites the suite's constant to match, so the rest of the suite still runs; the
     rename is printed as a difference from the Hub.
     """
-    from hubkit.hub.admin import register_token
+    from hubkit.hub.admin import register_token, set_account
 
     renames: dict[str, str] = {}
     for account in accounts:
@@ -157,6 +161,8 @@ def register_accounts(data_dir: Path, accounts: list[dict[str, Any]]) -> dict[st
                 raise
             renames[user] = user.strip("_")
             register_token(data_dir, renames[user], account["token"], orgs=account["orgs"], display_name="hf-suite")
+        for name, settings in account["settings"].items():
+            set_account(data_dir, renames.get(name, name), **settings)
     return renames
 
 

@@ -156,3 +156,43 @@ def test_a_new_space_has_the_hubs_default_readme(hub):
     api.create_repo(space, repo_type="space", space_sdk="gradio")
     assert "README.md" in api.list_repo_files(space, repo_type="space")
     assert api.space_info(space).card_data.get("sdk") == "gradio"
+
+
+def test_account_names_and_private_by_default_orgs(hub, tmp_path):
+    import subprocess
+    import sys
+
+    from hubserver import create_token, unique_name
+
+    org = unique_name("acme")
+    token = create_token(hub.data_dir, hub.user, orgs=[org])
+    subprocess.run([sys.executable, "-m", "hubkit.cli", "hub", "account", org, "--data-dir", str(hub.data_dir),
+                    "--fullname", "Acme Labs", "--private-by-default"], check=True, capture_output=True)
+    api = HfApi(token=token)
+    assert {o["name"]: o["fullname"] for o in api.whoami()["orgs"]}[org] == "Acme Labs"
+    assert api.model_info(api.create_repo(f"{org}/default").repo_id).private is True
+    assert api.model_info(api.create_repo(f"{org}/public", private=False).repo_id).private is False
+    assert api.model_info(api.create_repo(f"{hub.user}/{unique_name('mine')}").repo_id).private is False
+
+
+def test_branch_and_tag_errors_read_as_the_hubs(hub, repo_id):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api = HfApi()
+    api.create_branch(repo_id, branch="cool-branch")
+    with pytest.raises(HfHubHTTPError, match="Reference refs/heads/cool-branch already exists"):
+        api.create_branch(repo_id, branch="cool-branch")
+    with pytest.raises(HfHubHTTPError, match="Cannot delete refs/heads/main"):
+        api.delete_branch(repo_id, branch="main")
+    with pytest.raises(RevisionNotFoundError):
+        api.create_tag(repo_id, tag="invalid tag", revision="no-such-revision")
+
+
+def test_deleting_a_folder_named_without_its_slash_deletes_the_folder(hub, repo_id):
+    from huggingface_hub import CommitOperationDelete
+
+    api = HfApi()
+    api.create_commit(repo_id, [CommitOperationAdd("1/a.txt", b"a"), CommitOperationAdd("1/b/c.txt", b"c")],
+                      commit_message="folder")
+    api.create_commit(repo_id, [CommitOperationDelete("1")], commit_message="delete it")
+    assert not [f for f in api.list_repo_files(repo_id) if f.startswith("1/")]

@@ -133,6 +133,26 @@ def delete_user(name: str, data_dir: Path) -> None:
     click.echo(f"deleted {name} and revoked their tokens")
 
 
+@cli.command("account")
+@click.argument("name")
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--fullname", help="The name shown for NAME (whoami's fullname).")
+@click.option("--private-by-default/--public-by-default", default=None,
+              help="Whether NAME's new repos are private unless the creator asks otherwise.")
+def account(name: str, data_dir: Path, fullname: str | None, private_by_default: bool | None) -> None:
+    """Set what user or organization NAME shows, and its default repo visibility.
+
+    Example: hubkit hub account acme --data-dir hub-data --fullname "Acme Labs" --private-by-default
+    """
+    from hubkit.hub.admin import set_account
+
+    try:
+        set_account(data_dir, name, fullname=fullname, private_by_default=private_by_default)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"updated {name}")
+
+
 @cli.command()
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
 @click.option("--grace", "grace_seconds", type=click.FloatRange(min=0), default=3600, show_default=True,

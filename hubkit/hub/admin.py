@@ -48,6 +48,14 @@ def register_token(data_dir: Path, user: str, token: str, *, write: bool = True,
             conn.execute("UPDATE tokens SET token_hash = ? WHERE token_hash = ?", (wanted, auth._digest(generated)))
 
 
+def set_account(data_dir: Path, name: str, *, fullname: str | None = None,
+                private_by_default: bool | None = None) -> None:
+    """Set what a user or organization shows (``fullname`` in whoami) and whether its new repos
+    are private unless asked otherwise. Raises ``ValueError`` naming a bad name or full name."""
+    with db.open_database(Path(data_dir)) as conn:
+        auth.set_account(conn, name, fullname=fullname, private_by_default=private_by_default)
+
+
 def list_tokens(data_dir: Path, user: str | None = None) -> list[dict]:
     """Every token (or ``user``'s): id, user, role, name and creation time; never the secret."""
     with db.open_database(Path(data_dir)) as conn:

@@ -23,9 +23,10 @@ SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
 async def get_whoami(hub: HubState, principal: Principal | None) -> Response:
     principal = auth.require_user(principal)
     return JSONResponse({
-        "type": "user", "id": principal.user, "name": principal.user, "fullname": principal.user,
+        "type": "user", "id": principal.user, "name": principal.user,
+        "fullname": auth.fullname_of(hub.conn, principal.user),
         "email": None, "emailVerified": False, "isPro": False,
-        "orgs": [{"type": "org", "name": org, "fullname": org} for org in principal.orgs],
+        "orgs": [{"type": "org", "name": org, "fullname": auth.fullname_of(hub.conn, org)} for org in principal.orgs],
         "auth": {"type": "access_token", "accessToken": {"displayName": principal.token_name,
                                                           "role": "write" if principal.can_write else "read"}},
     })
@@ -62,7 +63,9 @@ async def post_create_repo(hub: HubState, request: Request, principal: Principal
     if existing is not None:
         return JSONResponse({"error": f"Repository {namespace}/{name} already exists", "url": url}, status_code=409,
                             headers={"X-Error-Code": "RepoExists"})
-    private = field(body, "private", "boolean") is True
+    private = field(body, "private", "boolean")
+    if private is None:
+        private = auth.private_by_default(hub.conn, namespace)
     if field(body, "visibility", "string") in ("private", "public"):
         private = body["visibility"] == "private"
     sdk = None
@@ -97,7 +100,7 @@ async def post_move_repo(hub: HubState, request: Request, principal: Principal |
     auth.require_write(principal, to_ns)
     clash = hub.repos.get(repo_type, to_ns, to_name, follow_renames=False)
     if clash is not None and clash.key != repo.key:  # renaming to another case of itself is fine
-        raise HubError(409, "RepoExists", f"Repository {target} already exists.")
+        raise HubError(409, "RepoExists", f"A {repo_type} repository called {target} already exists.")
     hub.repos.move(repo, principal.own_spelling(to_ns) or to_ns, to_name)
     return JSONResponse({})
 

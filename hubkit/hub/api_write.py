@@ -333,6 +333,7 @@ async def post_tag(hub: HubState, request: Request, repo: Repo, revision: str, p
     body = await read_json(request)
     tag = field(body, "tag", "string", required=True, code="InvalidRevision")
     field(body, "message", "string")
+    hub.repos.resolve(repo, revision)  # a missing revision is RevisionNotFound before any name check, as on the Hub
     validate_ref_name(tag, "tag")
     hub.repos.create_ref(repo, f"refs/tags/{tag}", revision)
     return JSONResponse({})

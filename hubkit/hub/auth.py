@@ -170,5 +170,31 @@ def require_write(principal: Principal | None, namespace: str) -> Principal:
     return principal
 
 
+def fullname_of(conn: sqlite3.Connection, name: str) -> str:
+    """The display name of a user or org (its name when none was set)."""
+    row = conn.execute("SELECT fullname FROM accounts WHERE name = ?", (name,)).fetchone()
+    return row["fullname"] if row and row["fullname"] else name
+
+
+def private_by_default(conn: sqlite3.Connection, namespace: str) -> bool:
+    """Whether new repos of ``namespace`` are private unless asked otherwise (an org setting on the
+    Hub's enterprise plans)."""
+    row = conn.execute("SELECT private_by_default FROM accounts WHERE name = ?", (namespace,)).fetchone()
+    return bool(row and row["private_by_default"])
+
+
+def set_account(conn: sqlite3.Connection, name: str, *, fullname: str | None = None,
+                private_by_default: bool | None = None) -> None:
+    validate_name("account", name)
+    if fullname is not None and (not fullname.strip() or len(fullname) > 200 or "\n" in fullname):
+        raise ValueError("a full name is one line of 1 to 200 characters")
+    with db.transaction(conn):
+        conn.execute("INSERT OR IGNORE INTO accounts (name) VALUES (?)", (name,))
+        if fullname is not None:
+            conn.execute("UPDATE accounts SET fullname = ? WHERE name = ?", (fullname, name))
+        if private_by_default is not None:
+            conn.execute("UPDATE accounts SET private_by_default = ? WHERE name = ?", (int(private_by_default), name))
+
+
 def orgs_of(conn: sqlite3.Connection, user: str) -> list[str]:
     return [r["org"] for r in conn.execute("SELECT org FROM org_members WHERE user = ? ORDER BY org", (user,))]

@@ -22,6 +22,12 @@ CREATE TABLE IF NOT EXISTS org_members (
     user TEXT NOT NULL,
     PRIMARY KEY (org, user)
 );
+-- What a user or organization shows and defaults to; a name without a row has the defaults.
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    fullname TEXT,
+    private_by_default INTEGER NOT NULL DEFAULT 0
+);
 -- Old ids of renamed repos, which keep leading to them (as on the Hub) until a new repo takes one.
 CREATE TABLE IF NOT EXISTS repo_redirects (
     type TEXT NOT NULL,

@@ -10,9 +10,9 @@ Why each rule exists:
 - Control characters (CR/LF above all) in a path break every line-oriented consumer: HTTP headers
   that echo the path, git's own index, logs.
 - A trailing ``/`` names a folder, not a file (``README.md/``).
-- A ``..`` segment gets the Hub's 422, also when written with backslashes (``..\\x``), which some
-  file systems split on. A backslash elsewhere is a plain character, as on the Hub: clients guard
-  the local paths they write themselves.
+- A ``..`` segment gets the Hub's 422, and so does a path opening with ``..\\``. A backslash
+  elsewhere is a plain character, as on the Hub (``folder/..\\..\\x`` is one odd file name):
+  clients guard the local paths they write themselves.
 - Paths are stored and looked up in Unicode NFC, so that ``é`` typed as one code point or as
   ``e`` + combining accent is one file, as on macOS clients versus Linux ones. Answers echo the
   path as the client sent it, because clients look their own strings up in the answers.
@@ -56,9 +56,9 @@ def validate_path(path: object, *, folder: bool = False) -> str:
     body = path[:-1] if folder and path.endswith("/") else path
     if body.endswith("/"):
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: a file path cannot end with '/'.")
-    if ".." in re.split(r"[/\\]", body):  # '..\\' too: some clients' file systems split there
-        raise HubError(422, "InvalidPath", f"Invalid path {shown!r}: a '..' segment would leave the repo.")
     segments = body.split("/")
+    if ".." in segments or segments[0].startswith("..\\"):  # a leading '..\\' too, as the Hub refuses it
+        raise HubError(422, "InvalidPath", f"Invalid path {shown!r}: a '..' segment would leave the repo.")
     if any(s in ("", ".") for s in segments):
         raise bad_request("InvalidPath", f"Invalid path {shown!r}: no empty or '.' segments.")
     forbidden = next((s for s in segments if s.lower() in FORBIDDEN_SEGMENTS), None)

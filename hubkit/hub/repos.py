@@ -282,9 +282,10 @@ class Repos:
                 raise revision_not_found(repo.repo_id, revision)
             head = self.ref_sha(repo, ref)
             if parent_commit is not None and parent_commit != head:
+                # The Hub's own wording, which clients and users match on, then what happened.
                 raise HubError(412, "PreconditionFailed",
-                               f"A commit has happened since {parent_commit[:12]}: {revision} is now at "
-                               f"{head[:12]}. Fetch the new head and retry.")
+                               "The branch was updated since you opened this page. Please refresh and try again. "
+                               f"({revision} moved from {parent_commit[:12]} to {head[:12]}.)")
             editor = TreeEditor(self.trees, self.tree(repo, head).root)
             for op in operations:
                 _apply(repo, revision, head, editor, op)
@@ -341,15 +342,13 @@ class Repos:
     def create_ref(self, repo: Repo, ref: str, starting_point: str | None) -> None:
         with db.transaction(self.conn):
             if self.ref_sha(repo, ref):
-                kind = "Tag" if ref.startswith("refs/tags/") else "Branch"
-                raise HubError(409, "RefAlreadyExists", f"{kind} {ref.split('/', 2)[2]!r} already exists in "
-                               f"{repo.repo_id}.")
+                raise HubError(409, "RefAlreadyExists", f"Reference {ref} already exists in {repo.repo_id}.")
             sha = self.resolve(repo, starting_point or "main")
             self.conn.execute("INSERT INTO refs (repo, ref, sha) VALUES (?, ?, ?)", (repo.key, ref, sha))
 
     def delete_ref(self, repo: Repo, ref: str) -> None:
         if ref == "refs/heads/main":
-            raise bad_request("InvalidRevision", "The main branch cannot be deleted.")
+            raise bad_request("InvalidRevision", "Cannot delete refs/heads/main: the main branch cannot be deleted.")
         with db.transaction(self.conn):
             deleted = self.conn.execute("DELETE FROM refs WHERE repo = ? AND ref = ?", (repo.key, ref)).rowcount
         if not deleted:
@@ -406,7 +405,8 @@ def _apply(repo: Repo, revision: str, head: str, editor: TreeEditor, op: Operati
     if isinstance(op, AddFile):
         editor.add(op.path, op.entry)
     elif isinstance(op, DeleteFile):
-        if not editor.delete_file(op.path):
+        # A deletion naming a folder without its trailing '/' deletes the folder, as on the Hub.
+        if not editor.delete_file(op.path) and not editor.delete_folder(op.path):
             raise HubError(404, "EntryNotFound", f"A file with this name doesn't exist: {op.path!r} in "
                            f"{repo.repo_id} at {revision!r}.", headers={"X-Repo-Commit": head})
     elif not editor.delete_folder(op.path):
