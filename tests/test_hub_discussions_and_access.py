@@ -6,13 +6,18 @@ client over real HTTP. A second user, made with ``create_token``, plays the outs
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
+from hubserver import make_repo_with_file, request, unique_name
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
-from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.errors import (
+    GatedRepoError,
+    HfHubHTTPError,
+    RepositoryNotFoundError,
+)
 
 from hubkit.hub import db
-from hubserver import make_repo_with_file, request, unique_name
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +213,19 @@ def test_likes_are_listed_counted_and_undone(hub, repo_id, bob, bob_reader):
     assert _status(missing) == 404
 
 
+def test_long_lists_come_in_pages_that_the_client_follows(hub, repo_id):
+    """501 likers (written straight into the data dir: 501 tokens would take minutes) are two pages."""
+    with sqlite3.connect(hub.data_dir / db.DATABASE_FILE, timeout=30) as conn:
+        key = conn.execute("SELECT id FROM repos WHERE namespace || '/' || name = ?", (repo_id,)).fetchone()[0]
+        conn.executemany("INSERT INTO likes (user, repo, created_at) VALUES (?, ?, '2024-01-01T00:00:00.000Z')",
+                         [(f"fan{number:03d}", key) for number in range(501)])
+    first = request(hub.endpoint, "GET", f"/api/models/{repo_id}/likers")
+    assert len(first.json()) == 500 and 'rel="next"' in first.headers["link"]
+    likers = [user.username for user in HfApi().list_repo_likers(repo_id)]
+    assert sorted(likers) == [f"fan{number:03d}" for number in range(501)]
+    assert HfApi().model_info(repo_id).likes == 501
+
+
 def test_a_liked_private_repo_is_listed_only_to_who_may_see_it(hub, bob):
     api = HfApi()
     private = api.create_repo(f"{hub.user}/{unique_name('secret')}", private=True).repo_id
@@ -248,7 +266,7 @@ def test_a_gated_repo_refuses_downloads_until_access_is_accepted(hub, repo_id, b
 
     HfApi().accept_access_request(repo_id, bob[0])
     path = hf_hub_download(repo_id, "weights.bin", token=bob[1], cache_dir=tmp_path / "d")
-    assert open(path, "rb").read() == b"weights"
+    assert Path(path).read_bytes() == b"weights"
 
     HfApi().reject_access_request(repo_id, bob[0], rejection_reason="Not for this use")
     assert [r.username for r in HfApi().list_rejected_access_requests(repo_id)] == [bob[0]]
