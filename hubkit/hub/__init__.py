@@ -14,6 +14,8 @@ The server speaks the subset of the Hugging Face Hub HTTP API that the unmodifie
 - :mod:`.bodies`, :mod:`.cardyaml`: JSON bodies and card YAML, parsed with bounds.
 - :mod:`.evalresults`, :mod:`.benchmarks`: benchmarks, ``.eval_results``, leaderboards, verification.
 - :mod:`.webui`: the small HTML pages a person looks at.
+- :mod:`.discussions`, :mod:`.likes`, :mod:`.access`: discussions and their events, likes, and
+  gated repos with their access requests; :mod:`.paging` serves their lists page by page.
 
 Public API for the rest of hubkit (``docs/architecture.md``): :mod:`.admin` (users, tokens and the
 re-checks of ``hubkit hub verify`` over a data dir), :mod:`.app` and :mod:`.serving` (``hub

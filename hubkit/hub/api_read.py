@@ -51,7 +51,7 @@ def repo_info(hub: HubState, repo: Repo, sha: str, *, blobs: bool, expand: list[
         "gated": repo.gated or False,
         "disabled": False,
         "downloads": 0,
-        "likes": 0,
+        "likes": hub.conn.execute("SELECT COUNT(*) FROM likes WHERE repo = ?", (repo.key,)).fetchone()[0],
         "tags": _tags(repo, card),
         "cardData": card,
         "siblings": [_sibling(path, entry, blobs) for path, entry in sorted(tree.items())],

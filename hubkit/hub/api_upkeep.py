@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import auth
+from hubkit.hub import access, auth
 from hubkit.hub.auth import Principal
 from hubkit.hub.bodies import field, items
 from hubkit.hub.errors import bad_request
@@ -23,9 +23,12 @@ from hubkit.hub.state import HubState, read_json
 MAX_LFS_DELETIONS = 1000
 
 
-async def get_auth_check(hub: HubState, repo: Repo, principal: Principal | None, write: bool) -> Response:
-    """200 when the caller may read (``write``: may push to) the repo; the usual errors otherwise.
-    Reaching here already means the repo is visible to the caller."""
+async def get_auth_check(hub: HubState, request: Request, repo: Repo, principal: Principal | None,
+                         write: bool) -> Response:
+    """200 when the caller may download the repo's files (``write``: may push to it); the errors
+    the file routes would give otherwise (GatedRepo above all). Reaching here already means the
+    repo is visible to the caller."""
+    access.require_file_access(hub, request, repo, principal)
     if write:
         auth.require_write(principal, repo.namespace)
     return JSONResponse({})

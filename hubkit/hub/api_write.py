@@ -1,5 +1,5 @@
-"""Write routes: preupload, the NDJSON commit, Git LFS batch/upload/verify, branches, tags,
-discussions (pull requests) and settings.
+"""Write routes: preupload, the NDJSON commit, Git LFS batch/upload/verify, branches, tags and
+settings (discussions and pull requests are in :mod:`hubkit.hub.discussions`).
 
 Nothing here changes a repo until :meth:`Repos.apply_commit` runs its single transaction: files
 of a commit are streamed into the blob store first (content-addressed, so an aborted commit leaves
@@ -357,45 +357,3 @@ async def put_settings(hub: HubState, request: Request, repo: Repo, principal: P
     hub.repos.update_settings(repo, private=private, gated=gated)
     return JSONResponse({})
 
-
-# ----- discussions -----
-def discussion_json(hub: HubState, repo: Repo, row) -> dict:
-    return {
-        "num": row["num"], "title": row["title"], "status": row["status"], "createdAt": row["created_at"],
-        "author": {"name": row["author"], "type": "user"},
-        "repo": {"name": repo.repo_id, "type": repo.type},
-        "isPullRequest": bool(row["is_pr"]), "pinned": False, "numComments": 0,
-        "changes": {"base": row["base_ref"]} if row["is_pr"] else None,
-        "filesWithConflicts": [], "events": [],
-    }
-
-
-async def post_discussion(hub: HubState, request: Request, repo: Repo, principal: Principal | None) -> Response:
-    principal = auth.require_user(principal)
-    if not principal.can_write:  # as on the Hub: a read token reads, it does not post
-        raise HubError(403, "Forbidden", f"Your token {principal.token_name!r} is read-only: opening a discussion "
-                       "or pull request needs a write token.")
-    body = await read_json(request)
-    title = (field(body, "title", "string", code="InvalidDiscussion") or "").strip()
-    if not title:
-        raise bad_request("InvalidDiscussion", "A discussion needs a non-empty 'title'.")
-    description = field(body, "description", "string", code="InvalidDiscussion") or ""
-    is_pr = field(body, "pullRequest", "boolean", code="InvalidDiscussion") is True
-    num = hub.repos.create_discussion(repo, title, description, principal.user, is_pr)
-    return JSONResponse({"num": num, "url": f"{base_url(hub, request)}/{repo.url_path}/discussions/{num}"})
-
-
-async def get_discussions(hub: HubState, repo: Repo) -> Response:
-    rows = hub.repos.discussions(repo)
-    return JSONResponse({"discussions": [discussion_json(hub, repo, r) for r in rows], "count": len(rows),
-                         "start": 0, "numClosedDiscussions": 0})
-
-
-async def get_discussion(hub: HubState, repo: Repo, num: int) -> Response:
-    return JSONResponse(discussion_json(hub, repo, hub.repos.discussion(repo, num)))
-
-
-async def post_merge(hub: HubState, repo: Repo, num: int, principal: Principal | None) -> Response:
-    principal = auth.require_write(principal, repo.namespace)
-    hub.repos.merge_pull_request(repo, num, principal.user)
-    return JSONResponse({})

@@ -19,7 +19,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import api_meta, api_read, api_upkeep, api_write, webui
+from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, webui
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
 
@@ -216,9 +216,13 @@ class HubApp:
         if rest and rest[0] == "resolve" and method in ("GET", "HEAD"):
             principal = hub.principal(request)
             repo = hub.visible_repo(repo_type, namespace, name, principal)
+            access.require_file_access(hub, request, repo, principal)
             revision, path_segs = _take_revision(rest[1:])
             path = "/".join(_decode(s) for s in path_segs)
             return await api_read.resolve_file(hub, request, repo, revision, path)
+        if rest == ["ask-access"] and method == "POST":
+            principal = hub.principal(request)
+            return await access.post_ask_access(hub, hub.visible_repo(repo_type, namespace, name, principal), principal)
         if method == "GET" and namespace not in RESERVED_NAMESPACES:
             return webui.repo_page(hub, request, repo_type, namespace, name, rest)
         raise HubError(404, "NotFound", f"No route for {method} {request.url.path}.")
@@ -236,6 +240,8 @@ class HubApp:
         principal = hub.principal(request)
         if route == ("GET", "whoami-v2"):
             return await api_meta.get_whoami(hub, principal)
+        if method == "GET" and len(segs) == 3 and segs[0] == "users" and segs[2] == "likes":
+            return likes.get_user_likes(hub, request, _decode(segs[1]), principal)
         if segs[:1] == ["repos"] and len(segs) == 2:
             action = (method, segs[1])
             if action == ("POST", "create"):
@@ -295,7 +301,7 @@ class HubApp:
             if method == "DELETE":
                 return await api_write.delete_tag(hub, repo, target, principal)
         if action == "auth-check" and method == "GET" and rest[1:] in ([], ["write"]):
-            return await api_upkeep.get_auth_check(hub, repo, principal, write=rest[1:] == ["write"])
+            return await api_upkeep.get_auth_check(hub, request, repo, principal, write=rest[1:] == ["write"])
         if action == "super-squash" and len(rest) >= 2 and method == "POST":
             branch = "/".join(_decode(s) for s in rest[1:])
             return await api_upkeep.post_super_squash(hub, request, repo, branch, principal)
@@ -306,15 +312,11 @@ class HubApp:
         if action == "settings" and method == "PUT":
             return await api_write.put_settings(hub, request, repo, principal)
         if action == "discussions":
-            if len(rest) == 1 and method == "POST":
-                return await api_write.post_discussion(hub, request, repo, principal)
-            if len(rest) == 1 and method == "GET":
-                return await api_write.get_discussions(hub, repo)
-            if len(rest) >= 2 and rest[1].isdigit():
-                if len(rest) == 2 and method == "GET":
-                    return await api_write.get_discussion(hub, repo, int(rest[1]))
-                if rest[2:] == ["merge"] and method == "POST":
-                    return await api_write.post_merge(hub, repo, int(rest[1]), principal)
+            return await discussions.route(hub, request, repo, rest, principal)
+        if action == "user-access-request":
+            return await access.route(hub, request, repo, rest[1:], principal)
+        if action in ("like", "likers"):
+            return await likes.route(hub, request, repo, rest, principal)
         if action in ("xet-write-token", "xet-read-token"):
             raise HubError(501, "XetNotSupported", "Xet storage is not supported by this server: set "
                            "HF_HUB_DISABLE_XET=1 in the client's environment (before importing huggingface_hub).")

@@ -94,6 +94,49 @@ CREATE TABLE IF NOT EXISTS discussions (
     created_at TEXT NOT NULL,
     PRIMARY KEY (repo, num)
 );
+-- What happened in a discussion, oldest first (``seq``): comments (the opening one included),
+-- status and title changes, as the client's ``deserialize_event`` reads them. ``content`` is a
+-- comment's text, a new status or a new title; ``previous`` an old title; ``oid`` a merge commit.
+CREATE TABLE IF NOT EXISTS discussion_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    num INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL CHECK (type IN ('comment', 'status-change', 'title-change')),
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    content TEXT NOT NULL,
+    previous TEXT,
+    oid TEXT,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    edited_at TEXT,
+    editor TEXT,
+    history TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS discussion_events_of ON discussion_events (repo, num, seq);
+-- Every discussion opens with its description as a comment, in the transaction that creates it,
+-- whichever code path inserts it (the discussions API or a commit with create_pr).
+CREATE TRIGGER IF NOT EXISTS discussion_opening_comment AFTER INSERT ON discussions BEGIN
+    INSERT INTO discussion_events (repo, num, id, type, author, created_at, content)
+    VALUES (NEW.repo, NEW.num, lower(hex(randomblob(12))), 'comment', NEW.author, NEW.created_at, NEW.description);
+END;
+CREATE TABLE IF NOT EXISTS likes (
+    user TEXT NOT NULL,
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user, repo)
+);
+CREATE INDEX IF NOT EXISTS likes_of_repo ON likes (repo);
+-- Requests for access to gated repos (see hubkit.hub.access); one per user and repo.
+CREATE TABLE IF NOT EXISTS access_requests (
+    repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    rejection_reason TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (repo, user)
+);
 -- Re-checks of claimed results by ``hubkit hub verify`` (see hubkit.hub.evalresults): kept here,
 -- never in the model repo, so that the commit they vouch for does not change.
 CREATE TABLE IF NOT EXISTS verifications (
@@ -137,6 +180,7 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn.executescript(SCHEMA)
     _add_case_insensitive_repo_index(conn)
     _add_commit_root_column(conn)
+    _add_opening_comments(conn)
     return conn
 
 
@@ -160,6 +204,18 @@ def _add_commit_root_column(conn: sqlite3.Connection) -> None:
         except sqlite3.OperationalError as error:  # another process added it first
             if "duplicate column" not in str(error):
                 raise
+
+
+def _add_opening_comments(conn: sqlite3.Connection) -> None:
+    """Discussions of data dirs from before ``discussion_events`` get their description as their
+    opening comment, as the trigger gives new ones (the clients read it as the first event and
+    may edit it)."""
+    missing = ("FROM discussions d WHERE NOT EXISTS (SELECT 1 FROM discussion_events e "
+               "WHERE e.repo = d.repo AND e.num = d.num)")
+    if conn.execute(f"SELECT 1 {missing} LIMIT 1").fetchone() is None:
+        return
+    conn.execute("INSERT INTO discussion_events (repo, num, id, type, author, created_at, content) "
+                 f"SELECT repo, num, lower(hex(randomblob(12))), 'comment', author, created_at, description {missing}")
 
 
 @contextlib.contextmanager

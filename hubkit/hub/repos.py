@@ -396,9 +396,7 @@ class Repos:
         operations += [DeleteFile(p) for p in before if p not in after]
         sha, _ = self.apply_commit(repo, pr["base_ref"], operations, title=f"Merge pull request #{num}: {pr['title']}",
                                    message="", author=author, parent_commit=None, create_pr=False)
-        with db.transaction(self.conn):
-            self.conn.execute("UPDATE discussions SET status = 'merged' WHERE repo = ? AND num = ?", (repo.key, num))
-        return sha
+        return sha  # the caller marks the PR merged (hubkit.hub.discussions.record_merge)
 
 
 def _apply(repo: Repo, revision: str, head: str, editor: TreeEditor, op: Operation) -> None:
