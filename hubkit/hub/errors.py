@@ -20,8 +20,9 @@ class HubError(Exception):
 
 
 def repo_not_found(repo_id: str) -> HubError:
-    return HubError(404, "RepoNotFound", f"Repository not found: {repo_id}. Check the name, the repo type "
-                    "(model, dataset or space) and that your token may read it.")
+    # The Hub's exact words: the client prints its own, fuller message (naming the URL, the repo
+    # type and the token) and adds the server's only when it says something more.
+    return HubError(404, "RepoNotFound", "Repository not found")
 
 
 def revision_not_found(repo_id: str, revision: str) -> HubError:

@@ -303,8 +303,9 @@ class Repos:
         return sha, pr_num
 
     def squash_branch(self, repo: Repo, branch: str, *, title: str, author: str) -> str:
-        """Point ``branch`` at one new parentless commit holding its current tree."""
-        ref = f"refs/heads/{branch}"
+        """Point ``branch`` (or a pull request's ``refs/pr/N``) at one new parentless commit holding
+        its current tree."""
+        ref = branch if branch.startswith("refs/pr/") else f"refs/heads/{branch}"
         with db.transaction(self.conn):
             head = self.ref_sha(repo, ref)
             if head is None:
