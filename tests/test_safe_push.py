@@ -122,3 +122,50 @@ def test_a_failed_dataset_push_keeps_a_repo_another_client_created_meanwhile(hub
     with pytest.raises(HfHubHTTPError):  # a branch name the hub refuses makes the push fail after creation
         push(prepared, validate(prepared), api, repo_id, revision="a..b")
     assert other.repo_exists(repo_id, repo_type="dataset")  # not ours to delete
+
+
+@pytest.fixture(scope="module")
+def classifier(hub, tiny_bert, tmp_path_factory) -> str:
+    """The tiny BERT with an (untrained) SST-2 head, pushed as a model repo: something to evaluate."""
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    folder = tmp_path_factory.mktemp("classifier")
+    labels = {0: "negative", 1: "positive"}
+    model = BertForSequenceClassification.from_pretrained(tiny_bert, id2label=labels,
+                                                          label2id={v: k for k, v in labels.items()})
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_bert).save_pretrained(folder)
+    repo_id = f"{hub.user}/{unique_name('raced-evals')}"
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    api.create_repo(repo_id)
+    api.upload_folder(folder_path=folder, repo_id=repo_id)
+    return repo_id
+
+
+def test_two_concurrent_eval_pushes_both_land_in_the_card_and_eval_results(hub, classifier, real_data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+    from huggingface_hub import ModelCard, parse_eval_result_entries
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    splits = ("validation", "train")
+    runs = [subprocess.Popen([sys.executable, "-m", "hubkit.cli", "eval", classifier, "sst2", "--data-dir",
+                              str(real_data / "glue" / "SST-2"), "--split", split, "--max-samples", "16",
+                              "--bootstrap-resamples", "50", "--output", str(tmp_path / split), "--push"],
+                             env=os.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for split in splits]  # started together, so their read-merge-commit windows overlap
+    for run in runs:
+        output, _ = run.communicate(timeout=600)
+        assert run.returncode == 0, output[-3000:]
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    _, results = model_index_to_eval_results(ModelCard.load(classifier).data.to_dict()["model-index"])
+    assert {r.dataset_split for r in results if r.metric_type == "accuracy"} == set(splits)
+    files = set(api.list_repo_files(classifier))
+    for split in splits:
+        assert f"evaluations/sst2-default-{split}/results.json" in files
+        entries = parse_eval_result_entries(yaml.safe_load(
+            text_of(api, classifier, f".eval_results/hubkit-sst2-default-{split}.yaml")))
+        assert f"sst2-{split}-accuracy" in {entry.task_id for entry in entries}
