@@ -1,46 +1,48 @@
 """Upload a card and its files to a model repo in one commit, or as a pull request.
 
 The card is built and validated before anything touches the hub, merged into the card the repo
-already has (so its hand edits and other results survive). A caller who does not own the repo's
-namespace opens a pull request instead of failing, the way the Hub's community results work.
+already has (so its hand edits and other results survive). The merge is a read-modify-write: it
+goes through :func:`hubkit.safe_push.commit`, so a card is always merged into the card of the
+commit it lands on, and two concurrent pushes (two ``hubkit eval --push`` runs on one model) both
+keep their results. A caller the hub does not let write to the repo opens a pull request instead
+of failing, the way the Hub's community results work; the hub decides that, not the namespace.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hubkit.repocard.errors import CardError
+from hubkit import safe_push
 from hubkit.repocard.fetch import existing_readme
 
-
-def owns(api: Any, repo_id: str) -> bool:
-    """True when the token's user (or one of its orgs) owns the repo's namespace."""
-    namespace = repo_id.split("/")[0]
-    me = api.whoami()
-    return namespace == me.get("name") or namespace in {org.get("name") for org in me.get("orgs") or []}
+FilesFromCard = Callable[[str | None], dict[str, bytes]]
 
 
-def upload(api: Any, repo_id: str, files: dict[str, bytes], message: str, create_pr: bool | None = None,
+def upload(api: Any, repo_id: str, files_for: FilesFromCard, message: str, create_pr: bool | None = None,
            description: str = "") -> str:
-    """Commit ``files`` (path -> bytes) to ``repo_id``; a PR when asked or when the caller does not own it."""
+    """Commit the files ``files_for(existing card)`` returns (path -> bytes) to ``repo_id``.
+
+    ``files_for`` runs once before the repo is created (so an invalid card stops the push early)
+    and again whenever the card on the hub changed under the push. ``create_pr``: None commits
+    directly when the hub allows it and opens a pull request when it answers 403. Returns the
+    commit or pull request URL, or a line saying that nothing changed.
+    """
     from huggingface_hub import CommitOperationAdd
 
-    if not api.repo_exists(repo_id):
-        if not owns(api, repo_id):
-            raise CardError(f"model repo {repo_id} does not exist and you cannot create it in that namespace")
-        api.create_repo(repo_id, exist_ok=True)
-    if create_pr is None:
-        create_pr = not owns(api, repo_id)
-    operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=content) for path, content in files.items()]
-    head = api.model_info(repo_id).sha
-    commit = api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
-                               create_pr=create_pr)
-    if create_pr and commit.pr_url:
-        return commit.pr_url
-    if commit.oid == head:  # huggingface_hub skips a commit that changes nothing
-        return f"nothing to change: {repo_id} already has exactly these files"
-    return commit.commit_url
+    first_card = existing_readme(api, repo_id)
+    built = {first_card: files_for(first_card)}
+    safe_push.create_repo(api, repo_id)
+
+    def change(head: safe_push.Head) -> safe_push.Change:
+        card = head.read_text("README.md")
+        if card not in built:
+            built[card] = files_for(card)
+        return safe_push.Change([CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+                                 for path, content in built[card].items()], message, description)
+
+    return safe_push.commit(api, repo_id, change, create_pr=create_pr).summary()
 
 
 def push_model_card(folder: Path, repo_id: str, api: Any, data_dir: str | None = None,
@@ -48,6 +50,13 @@ def push_model_card(folder: Path, repo_id: str, api: Any, data_dir: str | None =
     """``hubkit card model OUT --push-to REPO``: merge into the repo's card, write it locally, upload it."""
     from hubkit.cards.model_card import write_model_card
 
-    build = write_model_card(folder, repo_id, existing=existing_readme(api, repo_id), data_dir=data_dir)
-    return upload(api, repo_id, build.all_files(), f"Update model card with hubkit ({build.context.kind})",
+    existing = existing_readme(api, repo_id)
+    build = write_model_card(folder, repo_id, existing=existing, data_dir=data_dir)
+
+    def files_for(card: str | None) -> dict[str, bytes]:
+        if card == existing:
+            return build.all_files()
+        return write_model_card(folder, repo_id, existing=card, data_dir=data_dir).all_files()
+
+    return upload(api, repo_id, files_for, f"Update model card with hubkit ({build.context.kind})",
                   create_pr=create_pr)

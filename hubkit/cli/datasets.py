@@ -176,6 +176,7 @@ def push(name: str, config: str | None, data_dir: Path | None, text_columns: tup
 
     from hubkit.datasets.push import push as publish
     from hubkit.datasets.validate import validate as run_checks
+    from hubkit.safe_push import PushError
 
     datasets.disable_progress_bars()
     prepared = _prepare(name, config, data_dir, text_columns, label_column)
@@ -184,7 +185,7 @@ def push(name: str, config: str | None, data_dir: Path | None, text_columns: tup
     try:
         result = publish(prepared, report, connection.api(), repo_id, private=private, revision=revision,
                          benchmark=benchmark)
-    except HfHubHTTPError as error:
+    except (HfHubHTTPError, PushError) as error:
         raise click.ClickException(f"pushing to {connection.endpoint} failed: {error}".splitlines()[0]) from None
     click.echo(f"pushed {len(result.files)} files to {result.repo_id}@{result.revision} in commit {result.commit}")
 

@@ -1,10 +1,12 @@
 """``hubkit eval --push``: add an evaluation to the evaluated model's repo.
 
-One commit (a pull request when the caller does not own the repo) with: the card, its model-index
+One commit (a pull request when the hub does not let the caller write to the repo) with: the card, its model-index
 extended with this result and one marked section added (see
 :func:`hubkit.cards.model_card.build_evaluation_update`), the ``.eval_results/*.yaml`` entry, the
 figures, and the full record under ``evaluations/<key>/`` (``results.json`` and
-``predictions.parquet``), so anyone can ``--verify`` or ``compare`` against it.
+``predictions.parquet``), so anyone can ``--verify`` or ``compare`` against it. The card is merged
+into the card of the very commit the push lands on (see :mod:`hubkit.safe_push`), so concurrent
+evaluations of one model all stay in its model-index.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ EVALUATIONS_DIR = "evaluations"
 def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> str:
     from hubkit.cards.model_card import build_evaluation_update, evaluation_key
     from hubkit.cards.push import upload
-    from hubkit.repocard.fetch import existing_readme
 
     folder = Path(folder)
     results = schema.load_results(folder / schema.RESULTS_FILE)
@@ -30,14 +31,16 @@ def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> st
         raise EvaluationError("--push adds the result to the model's card on the hub; this model is a local folder "
                               "(push the model first, then evaluate it by its repo id)")
     repo_id = model["id"]
-    build = build_evaluation_update(folder, repo_id, existing_readme(api, repo_id))
     dataset = results["dataset"]
     key = evaluation_key(dataset.get("repo_id") or dataset["name"], dataset.get("config"), dataset["split"])
-    files = build.all_files()
-    for name in (schema.RESULTS_FILE, results["predictions"].get("file", schema.PREDICTIONS_FILE)):
-        files[f"{EVALUATIONS_DIR}/{key}/{name}"] = (folder / name).read_bytes()
+    record = {f"{EVALUATIONS_DIR}/{key}/{name}": (folder / name).read_bytes()
+              for name in (schema.RESULTS_FILE, results["predictions"].get("file", schema.PREDICTIONS_FILE))}
+
+    def files_for(card: str | None) -> dict[str, bytes]:
+        return {**build_evaluation_update(folder, repo_id, card).all_files(), **record}
+
     primary = results["task"]["primary_metric"]
-    return upload(api, repo_id, files, f"Add hubkit evaluation on {dataset['name']} {dataset['split']}",
+    return upload(api, repo_id, files_for, f"Add hubkit evaluation on {dataset['name']} {dataset['split']}",
                   create_pr=create_pr,
                   description=f"{primary} {results['metrics'].get(primary, float('nan')):.4f} on {dataset['num_examples']} "
                               f"examples; model revision {model.get('revision')}")

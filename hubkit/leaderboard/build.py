@@ -97,7 +97,8 @@ def build(request: BuildRequest, api: Any) -> Built:
         from hubkit.leaderboard.push import page_url, push
 
         built.commit_url = push(request.output, request.push_to, api,
-                                f"hubkit leaderboard: {_where(target)} ({len(ordered)} models)")
+                                f"hubkit leaderboard: {_where(target)} ({len(ordered)} models)",
+                                readme=lambda card: render.readme(doc, card))
         built.page_url = page_url(api.endpoint, request.push_to)
     return built
 

@@ -5,7 +5,7 @@ script imports relatively (``from ._helper import x`` -> ``_helper.py``). So the
 script under the repo's name, those helpers, the metric card as ``README.md`` (see
 :mod:`hubkit.metrics.card`), and a Gradio
 ``app.py`` + ``requirements.txt`` so that the Space also runs as a demo on huggingface.co.
-Everything goes up in one commit.
+Everything goes up in one commit, merged into the Space's card of the commit it lands on.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hubkit import safe_push
 from hubkit.metrics.card import space_readme
 from hubkit.metrics.registry import locate
 from hubkit.repocard import fetch
@@ -77,12 +78,17 @@ def push_metric(name: str, repo_id: str, api: Any, private: bool = False) -> str
     """Create (or update) the Space ``repo_id`` with metric ``name`` in one commit; return its URL.
 
     ``api`` is an ``HfApi`` bound to the target endpoint (see :func:`hubkit.hub_client.connect`).
+    The card is merged into the README of the commit the upload lands on (:mod:`hubkit.safe_push`).
     """
     from huggingface_hub import CommitOperationAdd
 
-    files = space_files(name, repo_id, fetch.existing_readme(api, repo_id, repo_type="space"))
-    url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-    api.create_commit(repo_id, repo_type="space", commit_message=f"Upload metric {name} with hubkit",
-                      operations=[CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
-                                  for path, content in files.items()])
-    return str(url)
+    space_files(name, repo_id, fetch.existing_readme(api, repo_id, repo_type="space"))  # a broken metric stops here
+    safe_push.create_repo(api, repo_id, repo_type="space", space_sdk="gradio", private=private)
+
+    def change(head: safe_push.Head) -> safe_push.Change:
+        files = space_files(name, repo_id, head.read_text("README.md"))
+        return safe_push.Change([CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+                                 for path, content in files.items()], f"Upload metric {name} with hubkit")
+
+    safe_push.commit(api, repo_id, change, repo_type="space")
+    return f"{api.endpoint}/spaces/{repo_id}"

@@ -38,6 +38,12 @@ class ClassificationTask(TaskAdapter):
     def id2label(self) -> dict[int, str]:
         return dict(enumerate(self.label_names))
 
+    def ddp_unused_parameters(self) -> bool:
+        """The bi-encoder mean-pools the encoder's hidden states, so the encoder's own pooler (BERT's
+        ``pooler.dense``) never gets a gradient and DDP must look for it; a cross-encoder or single
+        text classifier uses every parameter."""
+        return self.pair_mode == "bi-encoder"
+
     def load_model(self, path: str, **load_kwargs: Any):
         if self.pair_mode == "bi-encoder":
             from hubkit.train.bi_encoder import BiEncoderConfig, BiEncoderForPairClassification, load_bi_encoder

@@ -22,14 +22,28 @@ def write_card(output_dir: Path, repo_id: str | None = None, existing: str | Non
 
 
 def push_output(output_dir: Path, repo_id: str, private: bool = False) -> str:
-    """Create the repo if needed and upload the folder in one commit; returns the commit URL."""
+    """Create the repo if needed and upload the folder in one commit; returns the commit URL.
+
+    The card is merged into the card of the commit the upload lands on (:mod:`hubkit.safe_push`
+    retries when another push got there first), and rewritten locally to match what was pushed.
+    """
+    from hubkit import safe_push
     from hubkit.hub_client import connect
     from hubkit.repocard.fetch import existing_readme
 
     api = connect().api()
     results = json.loads((output_dir / "results.json").read_text())
-    write_card(output_dir, repo_id, existing=existing_readme(api, repo_id))
-    api.create_repo(repo_id, exist_ok=True, private=private)
-    commit = api.upload_folder(folder_path=output_dir, repo_id=repo_id, ignore_patterns=IGNORED,
-                               commit_message=f"hubkit train {results['dataset']['name']}")
-    return commit.commit_url
+    written_from = existing_readme(api, repo_id)
+    write_card(output_dir, repo_id, existing=written_from)
+    safe_push.create_repo(api, repo_id, private=private)
+
+    def change(head: safe_push.Head) -> safe_push.Change:
+        nonlocal written_from
+        card = head.read_text("README.md")
+        if card != written_from:
+            write_card(output_dir, repo_id, existing=card)
+            written_from = card
+        return safe_push.Change(safe_push.folder_operations(output_dir, IGNORED),
+                                f"hubkit train {results['dataset']['name']}")
+
+    return safe_push.commit(api, repo_id, change).commit_url

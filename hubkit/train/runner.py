@@ -184,6 +184,9 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
         use_cpu=not cuda,
         # Classification losses are per-example means; DDP averages gradients, so the log stays a mean too.
         average_tokens_across_devices=False,
+        # transformers searches for unused parameters by default, a cost on every step; only the
+        # families whose models have such parameters ask for it (see TaskAdapter.ddp_unused_parameters).
+        ddp_find_unused_parameters=adapter.ddp_unused_parameters(),
         dataloader_num_workers=0,
         dataloader_pin_memory=cuda,
         disable_tqdm=not progress,

@@ -41,6 +41,16 @@ class TaskAdapter:
         self.features = features
         self.recipe = recipe
 
+    def ddp_unused_parameters(self) -> bool:
+        """Whether the model leaves some parameters without a gradient in a training step.
+
+        DDP must then search the autograd graph for them after every forward pass
+        (``find_unused_parameters``), which costs time on every step, so it is on only for the
+        models that need it: without it, DDP raises on the first step of such a model.
+        ``bench/ddp_unused_params.py`` measures the cost for each family.
+        """
+        return False
+
     def check_head(self, config, path: str) -> None:
         """Refuse a checkpoint fine-tuned for other labels: its head would be silently re-initialised."""
         labels = getattr(config, "id2label", None) or {}
