@@ -36,7 +36,8 @@ def test_create_repo_of_each_type_with_exist_ok_and_conflict(api, hub):
         assert excinfo.value.response.status_code == 409
         info = api.repo_info(repo_id, repo_type=repo_type)
         assert info.id == repo_id and len(info.sha) == 40 and info.tags == []
-        assert [s.rfilename for s in info.siblings] == [".gitattributes"]
+        # A new Space gets the Hub's default README with its configuration, as on the Hub.
+        assert [s.rfilename for s in info.siblings] == [".gitattributes"] + (["README.md"] if repo_type == "space" else [])
     api.delete_repo(repo_id, repo_type="space")
     assert not api.repo_exists(repo_id, repo_type="space")
     api.delete_repo(repo_id, repo_type="space", missing_ok=True)
