@@ -60,13 +60,19 @@ def token() -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--read-only", is_flag=True, help="A token that can read private repos of USER but not write.")
 @click.option("--org", "orgs", multiple=True, help="Make USER a member of this organization (repeatable).")
+@click.option("--read-org", "read_orgs", multiple=True,
+              help="Make USER a member of this organization with the read role: they see its private repos and "
+                   "change them only through pull requests (repeatable).")
 @click.option("--name", "display_name", default="cli", show_default=True, help="A label for the token.")
-def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ...], display_name: str) -> None:
+def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ...], read_orgs: tuple[str, ...],
+                 display_name: str) -> None:
     """Create USER if needed and print a new token for it (the last line of stdout)."""
     from hubkit.hub.admin import issue_token
 
+    orgs = (*orgs, *read_orgs)
     try:
-        new_token = issue_token(data_dir, user, write=not read_only, orgs=orgs, display_name=display_name)
+        new_token = issue_token(data_dir, user, write=not read_only, orgs=[o for o in orgs if o not in read_orgs],
+                                display_name=display_name, read_orgs=read_orgs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     role = "read" if read_only else "write"

@@ -16,15 +16,17 @@ from hubkit.hub import auth, db
 
 
 def issue_token(data_dir: Path, user: str, *, write: bool = True, orgs: Iterable[str] = (),
-                display_name: str = "cli") -> str:
-    """Create ``user`` (and its ``orgs`` memberships) in ``data_dir`` if needed and return a new token.
+                display_name: str = "cli", read_orgs: Iterable[str] = ()) -> str:
+    """Create ``user`` (and its memberships: ``orgs`` with the write role, ``read_orgs`` with the
+    read role) in ``data_dir`` if needed and return a new token.
 
     The data dir is created when it does not exist; a running server over the same dir sees the
     token at once (tokens live in the database, not in server memory). Raises ``ValueError`` for a
     name the hub would refuse or a user/organization clash, with a message that names it.
     """
     with db.open_database(Path(data_dir)) as conn:
-        return auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name)
+        return auth.create_token(conn, user, write=write, orgs=list(orgs), display_name=display_name,
+                                 read_orgs=list(read_orgs))
 
 
 def register_token(data_dir: Path, user: str, token: str, *, write: bool = True, orgs: Iterable[str] = (),

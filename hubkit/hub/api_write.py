@@ -40,7 +40,7 @@ def _may_commit(hub: HubState, repo: Repo, principal: Principal | None, revision
     """Owners write anywhere; any write token may open a PR or add to its own PR (as on the Hub)."""
     principal = auth.require_user(principal)
     pr = re.fullmatch(r"refs/pr/(\d+)", revision)
-    if (create_pr or pr) and not principal.owns(repo.namespace):
+    if (create_pr or pr) and not principal.may_write_to(repo.namespace):
         if not principal.can_write:
             raise HubError(403, "Forbidden", f"Your token {principal.token_name!r} is read-only.")
         if pr and hub.repos.discussion(repo, int(pr.group(1)))["author"] != principal.user:

@@ -22,12 +22,22 @@ TOKEN_PREFIX = "hk_"
 
 @dataclasses.dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: a user, the orgs they belong to, and whether the token writes."""
+    """The authenticated caller: a user, the orgs they belong to, and whether the token writes.
+
+    ``read_orgs`` are the orgs among ``orgs`` where the user's role is ``read``: they see the org's
+    private repos but write to them only through pull requests, as on the Hub.
+    """
 
     user: str
     orgs: tuple[str, ...]
     can_write: bool
     token_name: str
+    read_orgs: tuple[str, ...] = ()
+
+    def may_write_to(self, namespace: str) -> bool:
+        """Whether this user's role lets them push to ``namespace`` (the token's own role aside)."""
+        spelling = self.own_spelling(namespace)
+        return spelling is not None and spelling not in self.read_orgs
 
     def owns(self, namespace: str) -> bool:
         """Whether ``namespace`` is this user or one of their orgs (names ignore case, as on the Hub)."""
@@ -50,9 +60,12 @@ def validate_name(kind: str, name: str) -> None:
 
 
 def create_token(conn: sqlite3.Connection, user: str, *, write: bool, orgs: list[str],
-                 display_name: str = "cli") -> str:
-    """Create ``user`` (and its org memberships) if needed and return a new token for it."""
+                 display_name: str = "cli", read_orgs: list[str] = ()) -> str:
+    """Create ``user`` (and its org memberships: ``orgs`` with the write role, ``read_orgs`` with
+    the read role) if needed and return a new token for it."""
     validate_name("user", user)
+    roles = {**{org: "write" for org in orgs}, **{org: "read" for org in read_orgs}}
+    orgs = list(roles)
     for org in orgs:
         validate_name("organization", org)
         if org == user:
@@ -69,8 +82,9 @@ def create_token(conn: sqlite3.Connection, user: str, *, write: bool, orgs: list
             if conn.execute("SELECT 1 FROM users WHERE name = ?", (org,)).fetchone():
                 raise ValueError(f"{org!r} is a user, not an organization")
         conn.execute("INSERT OR IGNORE INTO users (name, created_at) VALUES (?, ?)", (user, now_iso()))
-        for org in orgs:
-            conn.execute("INSERT OR IGNORE INTO org_members (org, user) VALUES (?, ?)", (org, user))
+        for org, role in roles.items():
+            conn.execute("INSERT INTO org_members (org, user, role) VALUES (?, ?, ?) "
+                         "ON CONFLICT (org, user) DO UPDATE SET role = excluded.role", (org, user, role))
         conn.execute("INSERT INTO tokens (token_hash, user, role, display_name, created_at) "
                      "VALUES (?, ?, ?, ?, ?)",
                      (_digest(token), user, "write" if write else "read", display_name, now_iso()))
@@ -107,9 +121,10 @@ def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Princip
     if row is None:
         raise HubError(401, "InvalidCredentials", "Invalid user token: this token is not known to this "
                        "hub. Create one with `hubkit hub token create USER --data-dir DIR`.")
-    orgs = tuple(r["org"] for r in conn.execute("SELECT org FROM org_members WHERE user = ? ORDER BY org",
-                                                  (row["user"],)))
-    return Principal(row["user"], orgs, row["role"] == "write", row["display_name"])
+    memberships = conn.execute("SELECT org, role FROM org_members WHERE user = ? ORDER BY org",
+                               (row["user"],)).fetchall()
+    return Principal(row["user"], tuple(m["org"] for m in memberships), row["role"] == "write", row["display_name"],
+                     read_orgs=tuple(m["org"] for m in memberships if m["role"] == "read"))
 
 
 TOKEN_ID_LENGTH = 12
@@ -164,6 +179,9 @@ def require_write(principal: Principal | None, namespace: str) -> Principal:
     if not principal.owns(namespace):
         raise HubError(403, "Forbidden", f"You don't have the rights to write to the namespace "
                        f"{namespace!r}: your token belongs to {principal.user!r}.")
+    if not principal.may_write_to(namespace):
+        raise HubError(403, "Forbidden", f"Your role in the organization {namespace!r} is read: open a pull "
+                       "request instead.")
     if not principal.can_write:
         raise HubError(403, "Forbidden", f"Your token {principal.token_name!r} is read-only; create a "
                        "write token to push.")

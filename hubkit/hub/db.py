@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS org_members (
     org TEXT NOT NULL,
     user TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'write' CHECK (role IN ('read', 'write')),
     PRIMARY KEY (org, user)
 );
 -- What a user or organization shows and defaults to; a name without a row has the defaults.
@@ -180,6 +181,7 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     conn.executescript(SCHEMA)
     _add_case_insensitive_repo_index(conn)
     _add_commit_root_column(conn)
+    _add_org_role_column(conn)
     _add_opening_comments(conn)
     return conn
 
@@ -197,10 +199,19 @@ def _add_case_insensitive_repo_index(conn: sqlite3.Connection) -> None:
 def _add_commit_root_column(conn: sqlite3.Connection) -> None:
     """Data dirs from before per-directory trees lack ``commits.root``; their flat trees are
     converted once by :func:`hubkit.hub.trees.migrate_flat_trees` when the server starts."""
-    columns = {row["name"] for row in conn.execute("PRAGMA table_info(commits)")}
-    if "root" not in columns:
+    _add_column(conn, "commits", "root TEXT")
+
+
+def _add_org_role_column(conn: sqlite3.Connection) -> None:
+    """Data dirs from before org roles: every existing member keeps the write role they had."""
+    _add_column(conn, "org_members", "role TEXT NOT NULL DEFAULT 'write' CHECK (role IN ('read', 'write'))")
+
+
+def _add_column(conn: sqlite3.Connection, table: str, definition: str) -> None:
+    columns = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+    if definition.split()[0] not in columns:
         try:
-            conn.execute("ALTER TABLE commits ADD COLUMN root TEXT")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {definition}")
         except sqlite3.OperationalError as error:  # another process added it first
             if "duplicate column" not in str(error):
                 raise

@@ -161,7 +161,7 @@ def hide_comment(repos: Repos, repo: Repo, num: int, event_id: str, hider: Princ
     conn = repos.conn
     with db.transaction(conn):
         row = _comment(conn, repo, num, event_id)
-        if row["author"] != hider.user and not hider.owns(repo.namespace):
+        if row["author"] != hider.user and not hider.may_write_to(repo.namespace):
             raise HubError(403, "Forbidden", f"Only the author of comment {event_id} or a writer of "
                            f"{repo.repo_id} may hide it.")
         conn.execute("UPDATE discussion_events SET hidden = 1, content = '', history = '[]', edited_at = ?, "
@@ -216,7 +216,7 @@ def _participant(principal: Principal | None, what: str) -> Principal:
 def _moderator(principal: Principal | None, repo: Repo, row: sqlite3.Row, what: str) -> Principal:
     """The discussion's author or a writer of the repo."""
     principal = _participant(principal, what)
-    if principal.user != row["author"] and not principal.owns(repo.namespace):
+    if principal.user != row["author"] and not principal.may_write_to(repo.namespace):
         raise HubError(403, "Forbidden", f"Only the author of #{row['num']} or a writer of {repo.repo_id} may "
                        f"{what}.")
     return principal
