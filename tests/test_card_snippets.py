@@ -28,7 +28,6 @@ from hubkit.train.fine_tune import TrainRequest, fine_tune
 from test_train_classification import write_mrpc, write_sst2
 from test_train_qa import qa_rows, squad_file
 from test_train_tagging import write_conll
-from train_helpers import one_thread  # noqa: F401 (a fixture)
 
 USAGE = re.compile(r"<!-- hubkit:begin usage -->\n(.*?)<!-- hubkit:end usage -->", re.DOTALL)
 CODE = re.compile(r"```python\n(.*?)```", re.DOTALL)

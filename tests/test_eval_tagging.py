@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from hubkit.cli import main
 from test_train_tagging import tiny_request, write_conll
-from train_helpers import one_thread  # noqa: F401 (a fixture)
 
 
 def test_ner_eval_is_reproducible_comparable_and_carded(tiny_bert, tmp_path, one_thread):

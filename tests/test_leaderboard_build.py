@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from huggingface_hub import HfApi
 
 from hubkit.cli import main
-from published_files import assert_nothing_machine_local
+from helpers.published_files import assert_nothing_machine_local
 from test_eval_reproducible import write_sst2
 
 KEY = "sst2-default-validation"

@@ -39,11 +39,6 @@ def pretrain(*args) -> object:
     return CliRunner().invoke(main, ["pretrain", *map(str, args), "--no-progress", "--bootstrap-resamples", "100"])
 
 
-def train_losses(folder: Path) -> list[float]:
-    rows = [json.loads(line) for line in (folder / "train_log.jsonl").read_text().splitlines()]
-    return [r["loss"] for r in rows if "loss" in r]
-
-
 def validation(folder: Path) -> dict:
     return json.loads((folder / "results.json").read_text())["per_seed"][0]["metrics"]["validation"]
 
@@ -75,7 +70,7 @@ def test_a_causal_lm_from_scratch_learns_the_corpus(clm_run):
     assert len(tokenizer) == 400 == results["tokenizer"]["vocab_size"]  # the requested vocabulary, reached
     assert results["tokenizer"]["algorithm"] == "byte-level-bpe"
     assert tokenizer.decode(tokenizer("two  spaces\nand a line")["input_ids"]) == "two  spaces\nand a line"
-    losses = train_losses(clm_run)
+    losses = losses(clm_run)
     assert len(losses) >= 4 and losses[-1] < losses[0] - 0.5
     scores = validation(clm_run)
     assert math.isfinite(scores["perplexity"])
@@ -109,7 +104,7 @@ def test_the_same_seed_gives_the_same_perplexity(tmp_path, clm_run, corpus):
     again = tmp_path / "again"
     assert pretrain(corpus, *CLM_ARGS, "--output-dir", again).exit_code == 0
     assert validation(again)["perplexity"] == validation(clm_run)["perplexity"]
-    assert train_losses(again) == train_losses(clm_run)
+    assert losses(again) == losses(clm_run)
 
 
 def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corpus):
@@ -125,7 +120,7 @@ def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corp
     assert len(AutoTokenizer.from_pretrained(out)) == 300
     scores = validation(out)
     assert scores["perplexity"] < scores["perplexity_at_init"] and scores["perplexity"] < 300
-    losses = train_losses(out)
+    losses = losses(out)
     assert losses[-1] < losses[0]
 
     sst2 = write_sst2(tmp_path / "sst2")

@@ -12,7 +12,7 @@ from datasets import load_dataset
 
 import yaml
 
-from published_files import assert_nothing_machine_local
+from helpers.published_files import assert_nothing_machine_local
 from test_train_classification import write_sst2
 
 

@@ -73,11 +73,6 @@ def request(tmp_path: Path, data: Path, model: Path, dataset: str = "sst2", **re
                         recipe=Recipe().override(values), n_resamples=100, progress=False)
 
 
-def losses(output_dir: Path) -> list[float]:
-    rows = [json.loads(line) for line in (output_dir / "train_log.jsonl").read_text().splitlines()]
-    return [r["loss"] for r in rows if "loss" in r]
-
-
 def test_single_text_classification_learns_and_saves_label_names(tmp_path, tiny_bert):
     data = write_sst2(tmp_path / "sst2")
     results = fine_tune(request(tmp_path, data, tiny_bert))

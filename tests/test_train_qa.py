@@ -22,7 +22,7 @@ from hubkit.train.errors import TrainingError
 from hubkit.train.fine_tune import TrainRequest, fine_tune
 from hubkit.train.qa import QuestionAnsweringTask, answer_token_span, best_answers, check_answers
 from hubkit.train.recipes import recipe_for
-from train_helpers import losses, one_thread  # noqa: F401 (one_thread is a fixture)
+from helpers.training import losses
 
 SPEC = TaskSpec("question-answering", {"id": "id", "question": "question", "context": "context", "answers": "answers"})
 FEATURES = datasets.Features({

@@ -19,7 +19,7 @@ from hubkit.datasets.spec import TaskSpec
 from hubkit.train.errors import TrainingError
 from hubkit.train.fine_tune import TrainRequest, fine_tune
 from hubkit.train.recipes import recipe_for
-from train_helpers import losses, one_thread  # noqa: F401 (one_thread is a fixture)
+from helpers.training import losses
 from hubkit.train.tagging import IGNORE, NO_WORD, TaggingTask, first_subtoken_labels, word_tag_ids
 
 NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]

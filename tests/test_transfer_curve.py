@@ -54,18 +54,6 @@ def curve_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
             "--output", str(out), "--no-progress", *extra]
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models gain nothing from intra-op threads; on cores shared with other jobs, spin-waiting
-    threads make each step many times slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def invoke(args: list[str]):
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
