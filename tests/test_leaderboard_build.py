@@ -18,11 +18,13 @@ import pytest
 import yaml
 from huggingface_hub import HfApi
 
-from helpers.published_files import assert_nothing_machine_local
 from helpers.cli import hubkit
 from helpers.leaderboard import N_RESAMPLES, Published, build, published
+from helpers.published_files import assert_nothing_machine_local
 
 KEY = "sst2-default-validation"
+
+
 @pytest.fixture(scope="module")
 def models(hub, tiny_bert, tmp_path_factory) -> Published:
     return published(hub, tiny_bert, tmp_path_factory.mktemp("leaderboard-models"))

@@ -19,8 +19,6 @@ N_RESAMPLES = 300
 
 
 @dataclasses.dataclass
-
-
 class Published:
     data: Path
     prefix: str
