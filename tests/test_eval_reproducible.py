@@ -16,6 +16,7 @@ from helpers.cli import hubkit
 from helpers.data import SMALL_SST2, write_sst2
 from helpers.training import fine_tune_sst2
 
+
 @pytest.fixture(scope="module")
 def sst2(tmp_path_factory) -> Path:
     return write_sst2(tmp_path_factory.mktemp("sst2"), **SMALL_SST2)

@@ -20,15 +20,17 @@ from click.testing import CliRunner
 from hubkit.cli import main
 from hubkit.train.recipes import Recipe
 from hubkit.transfer_curve.subsets import apportion, optimizer_steps, repeats_for, stratified_subsets
+
 from helpers.data import FILLER, NEGATIVE, POSITIVE, write_sst2
+
+# Skewed classes (70 % positive): the stratified subsets must keep that share at every size.
+CURVE_DATA = {"n_train": 300, "n_dev": 60, "positive_share": 0.7, "max_filler": 6, "n_test": 1}
+
 
 def curve_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
     return ["transfer-curve", "sst2", "--data-dir", str(data), "--model", str(model), "--sizes", "16,128",
             "--seeds", "2", "--epochs", "4", "--learning-rate", "3e-3", "--batch-size", "16", "--min-steps", "60",
             "--output", str(out), "--no-progress", *extra]
-
-# Skewed classes (70 % positive): the stratified subsets must keep that share at every size.
-CURVE_DATA = {"n_train": 300, "n_dev": 60, "positive_share": 0.7, "max_filler": 6, "n_test": 1}
 
 
 def invoke(args: list[str]):
