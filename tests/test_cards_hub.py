@@ -20,7 +20,7 @@ from huggingface_hub import HfApi, ModelCard, parse_eval_result_entries
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubkit.cli import main
-from helpers.data import SMALL_SST2, write_sst2
+from helpers.data import write_small_sst2
 from helpers.training import fine_tune_sst2
 
 BASE_README = """---
@@ -40,7 +40,7 @@ def name(prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    return write_sst2(tmp_path_factory.mktemp("sst2-cards"), seed=1, **SMALL_SST2)
+    return write_small_sst2(tmp_path_factory.mktemp("sst2-cards"), seed=1)
 
 
 @pytest.fixture(scope="module")

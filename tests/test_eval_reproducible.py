@@ -13,13 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers.cli import hubkit
-from helpers.data import SMALL_SST2, write_sst2
+from helpers.data import write_small_sst2
 from helpers.training import fine_tune_sst2
 
 
 @pytest.fixture(scope="module")
 def sst2(tmp_path_factory) -> Path:
-    return write_sst2(tmp_path_factory.mktemp("sst2"), **SMALL_SST2)
+    return write_small_sst2(tmp_path_factory.mktemp("sst2"))
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from hubkit.transfer_curve.subsets import apportion, optimizer_steps, repeats_fo
 from helpers.data import FILLER, NEGATIVE, POSITIVE, write_sst2
 
 # Skewed classes (70 % positive): the stratified subsets must keep that share at every size.
-CURVE_DATA = {"n_train": 300, "n_dev": 60, "positive_share": 0.7, "max_filler": 6, "n_test": 1}
+CURVE_DATA = {"n_train": 300, "n_dev": 60, "positive_share": 0.7, "filler": (2, 6), "n_test": 1}
 
 
 def curve_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:

@@ -21,15 +21,16 @@ NEGATIVE = ["awful", "boring", "dull", "terrible", "clumsy", "tedious", "bland",
 FILLER = ["the", "movie", "film", "plot", "acting", "was", "really", "quite", "and", "its", "story", "ending"]
 
 
-def sentiment_sentence(rng: random.Random, label: int, max_filler: int = 8) -> str:
-    """Filler words around one sentiment word that decides ``label`` (1 positive, 0 negative)."""
-    words = rng.sample(FILLER, rng.randint(2, max_filler)) + [rng.choice(POSITIVE if label else NEGATIVE)]
+def sentiment_sentence(rng: random.Random, label: int, filler: tuple[int, int] = (2, 8)) -> str:
+    """Between ``filler[0]`` and ``filler[1]`` filler words around one sentiment word that decides
+    ``label`` (1 positive, 0 negative)."""
+    words = rng.sample(FILLER, rng.randint(*filler)) + [rng.choice(POSITIVE if label else NEGATIVE)]
     rng.shuffle(words)
     return " ".join(words)
 
 
 def write_sst2(folder: Path, n_train: int = 240, n_dev: int = 60, seed: int = 0, *,
-               positive_share: float = 0.5, max_filler: int = 8, n_test: int = 5) -> Path:
+               positive_share: float = 0.5, filler: tuple[int, int] = (2, 8), n_test: int = 5) -> Path:
     """An SST-2-format folder (train.tsv, dev.tsv labelled; test.tsv not) whose labels follow one
     sentiment word per sentence. ``positive_share`` skews the classes, for tests of stratification
     and of a majority-class baseline."""
@@ -38,11 +39,38 @@ def write_sst2(folder: Path, n_train: int = 240, n_dev: int = 60, seed: int = 0,
 
     def rows(n: int) -> str:
         labels = [int(rng.random() < positive_share) for _ in range(n)]
-        return "sentence\tlabel\n" + "".join(f"{sentiment_sentence(rng, y, max_filler)}\t{y}\n" for y in labels)
+        return "sentence\tlabel\n" + "".join(f"{sentiment_sentence(rng, y, filler)}\t{y}\n" for y in labels)
 
     (folder / "train.tsv").write_text(rows(n_train))
     (folder / "dev.tsv").write_text(rows(n_dev))
     (folder / "test.tsv").write_text("index\tsentence\n" + "".join(f"{i}\tplain text {i}\n" for i in range(n_test)))
+    return folder
+
+
+# Whole phrases that carry the sentiment, for the small SST-2 below.
+POSITIVE_PHRASES = ["a great film", "wonderful acting", "I loved it", "a delight", "brilliant and moving", "superb work"]
+NEGATIVE_PHRASES = ["a terrible film", "boring acting", "I hated it", "a mess", "dull and tedious", "awful work"]
+
+
+def write_small_sst2(folder: Path, n_train: int = 48, n_dev: int = 32, seed: int = 0) -> Path:
+    """A small, easy SST-2 folder (one sentiment phrase a sentence) for tests that evaluate, compare
+    or publish trained models rather than test learning: a model trained for a few optimizer steps
+    already separates the classes, so two such models can be told apart (measured: on the
+    word-based ``write_sst2`` at this size, 4 epochs leave a tiny BERT predicting one class)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def rows(n: int) -> list[tuple[str, int]]:
+        out = []
+        for _ in range(n):
+            label = rng.randint(0, 1)
+            phrase = rng.choice(POSITIVE_PHRASES if label else NEGATIVE_PHRASES)
+            out.append((f"{phrase} {rng.choice(['', 'indeed', 'overall'])}".strip(), label))
+        return out
+
+    for name, n in (("train.tsv", n_train), ("dev.tsv", n_dev)):
+        (folder / name).write_text("sentence\tlabel\n" + "".join(f"{s}\t{y}\n" for s, y in rows(n)))
+    (folder / "test.tsv").write_text("index\tsentence\n" + "".join(f"{i}\t{s}\n" for i, (s, _) in enumerate(rows(6))))
     return folder
 
 
@@ -155,7 +183,3 @@ def write_squad(folder: Path, n_train: int = 96, n_eval: int = 24, seed: int = 0
     squad_file(folder / "dev-v1.1.json", {"More cities": evaluation})
     return folder, evaluation
 
-
-# A small, easy SST-2 (short sentences, 48 training rows) for tests that evaluate, compare or
-# publish trained models rather than test learning itself: every model there trains in seconds.
-SMALL_SST2 = {"n_train": 48, "n_dev": 32, "max_filler": 2}

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from helpers.cli import hubkit
-from helpers.data import SMALL_SST2, write_sst2
+from helpers.data import write_small_sst2
 
 N_RESAMPLES = 300
 
@@ -39,7 +39,7 @@ def published(hub, tiny_bert: Path, root: Path) -> Published:
     """Train and publish the three models once per session (the browser test reuses them)."""
     if "models" in _CACHE:
         return _CACHE["models"]
-    data = write_sst2(root / "sst2", seed=3, **SMALL_SST2)
+    data = write_small_sst2(root / "sst2", seed=3)
     prefix = f"lb{uuid.uuid4().hex[:6]}"
     # (repo, epochs, learning rate, seed, push a hubkit eval record): seeds picked so both strong models learn.
     plan = [(f"{hub.user}/{prefix}-1-strong", 3, 1e-2, 2, True), (f"{hub.user}/{prefix}-2-strong", 3, 1e-2, 5, False),
