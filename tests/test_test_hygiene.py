@@ -110,3 +110,11 @@ def test_no_test_stops_processes_by_name():
     offenders = [f"{name}:{number}" for name, source in suite_sources().items() if name != Path(__file__).name
                  for number, line in enumerate(source.splitlines(), 1) if BY_NAME.search(line)]
     assert offenders == []
+
+
+def test_the_nested_comparison_used_for_metric_results_can_fail():
+    from helpers.numbers import mismatches
+
+    assert mismatches({"a": {"f1": 2 / 3}, "n": 1}, {"a": {"f1": 0.6666666666666666}, "n": 1}) == []
+    assert mismatches({"a": {"f1": 0.7}}, {"a": {"f1": 2 / 3}}) == [".a.f1: 0.7 != 0.6666666666666666"]
+    assert mismatches({"a": 1}, {"a": 1, "b": 2}) and mismatches([1.0], [1.0, 2.0]) and mismatches("x", "y")
