@@ -119,30 +119,34 @@ SQUAD = {"version": "1.1", "data": [{"title": "Normans", "paragraphs": [{
             {"id": "q2", "question": "What was named?", "answers": [{"text": "Normandy", "answer_start": 31}]}]}]}]}
 
 
+def write_files(folder: Path, files: dict[str, str]) -> Path:
+    """Each ``name: text`` of ``files`` under ``folder``; returns ``folder``."""
+    for name, text in files.items():
+        write(folder / name, text)
+    return folder
+
+
 def tiny_squad(folder: Path) -> Path:
     """Only dev-v1.1.json: the builder builds the splits whose files are present."""
-    write(folder / "dev-v1.1.json", json.dumps(SQUAD))
-    return folder
+    return write_files(folder, {"dev-v1.1.json": json.dumps(SQUAD)})
 
 
 def tiny_wikitext2(folder: Path) -> Path:
-    write(folder / "wiki.train.tokens", " \n = Title = \n \n The <unk> sat on the mat . \n")
-    write(folder / "wiki.valid.tokens", " \n = Title = \n \n The <unk> sat . \n")
-    write(folder / "wiki.test.tokens", " Another line . \n")
-    return folder
+    return write_files(folder, {"wiki.train.tokens": " \n = Title = \n \n The <unk> sat on the mat . \n",
+                                "wiki.valid.tokens": " \n = Title = \n \n The <unk> sat . \n",
+                                "wiki.test.tokens": " Another line . \n"})
 
 
 def tiny_shakespeare(folder: Path) -> Path:
-    write(folder / "input.txt", "".join(chr(ord("a") + i % 26) for i in range(1000)) + "\n")
-    return folder
+    """1,000 characters, so the builder's 90/5/5 character cut leaves text in every split."""
+    return write_files(folder, {"input.txt": "".join(chr(ord("a") + i % 26) for i in range(1000)) + "\n"})
 
 
 def tiny_csv(folder: Path) -> Path:
     """A contributor's own files in the three formats the csv builder reads."""
-    write(folder / "train.csv", 'review,stars\n"Great, really great",good\n"Meh ""fine""",bad\n')
-    write(folder / "dev.tsv", "review\tstars\nnot bad\tgood\n")
-    write(folder / "test.jsonl", '{"review": "unknown yet"}\n\n{"review": "also", "stars": ""}\n')
-    return folder
+    return write_files(folder, {"train.csv": 'review,stars\n"Great, really great",good\n"Meh ""fine""",bad\n',
+                                "dev.tsv": "review\tstars\nnot bad\tgood\n",
+                                "test.jsonl": '{"review": "unknown yet"}\n\n{"review": "also", "stars": ""}\n'})
 
 
 @dataclasses.dataclass(frozen=True)
