@@ -49,7 +49,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from hubserver import HubProcess
+from helpers.hubserver import HubProcess
 
 IN_SCOPE_FILES = ("test_hf_api", "test_file_download", "test_snapshot_download", "test_repocard",
                   "test_commit_api", "test_hf_file_system")

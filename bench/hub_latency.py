@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from hubserver import HubProcess, create_token  # noqa: E402
+from helpers.hubserver import HubProcess, create_token  # noqa: E402
 
 SNAPSHOT_FILES = 50
 SNAPSHOT_RUNS = 5

@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from hubserver import HubProcess, create_token  # noqa: E402
+from helpers.hubserver import HubProcess, create_token  # noqa: E402
 
 META_REPO, BIG_REPO, WRITE_REPO = "load/meta", "load/big", "load/writes"
 BIG_MB = 20

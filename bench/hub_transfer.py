@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from hubserver import HubProcess, create_token  # noqa: E402
+from helpers.hubserver import HubProcess, create_token  # noqa: E402
 
 
 def write_file(path: Path, size_mib: int) -> None:

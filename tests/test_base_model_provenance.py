@@ -76,7 +76,7 @@ def test_the_embedded_hubs_local_user_joins_no_organisation(tmp_path, monkeypatc
 
 
 def test_a_run_on_the_bundled_model_records_its_package_and_the_card_says_so(tmp_path, hub):
-    from test_train_classification import write_sst2
+    from helpers.data import write_sst2
 
     from hubkit.cards.model_card import write_model_card
     from hubkit.recipes import recipe_for

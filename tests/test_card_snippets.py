@@ -25,10 +25,7 @@ import pytest
 
 from hubkit.recipes import recipe_for
 from hubkit.train.fine_tune import TrainRequest, fine_tune
-from test_train_classification import write_mrpc, write_sst2
-from test_train_qa import qa_rows, squad_file
-from test_train_tagging import write_conll
-from train_helpers import one_thread  # noqa: F401 (a fixture)
+from helpers.data import write_conll, write_mrpc, write_squad, write_sst2
 
 USAGE = re.compile(r"<!-- hubkit:begin usage -->\n(.*?)<!-- hubkit:end usage -->", re.DOTALL)
 CODE = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -42,15 +39,6 @@ def train(dataset: str, data: Path, out: Path, model: Path, **recipe: Any) -> Pa
     fine_tune(TrainRequest(dataset=dataset, data_dir=str(data), output_dir=out,
                            recipe=recipe_for(dataset, overrides=values), n_resamples=20, progress=False))
     return out
-
-
-def write_squad(folder: Path) -> Path:
-    """SQuAD files whose contexts are two or three sentences, so an example fits in one window."""
-    rng = random.Random(1)
-    folder.mkdir(parents=True, exist_ok=True)
-    squad_file(folder / "train-v1.1.json", {"Cities": qa_rows(64, rng, filler=2)})
-    squad_file(folder / "dev-v1.1.json", {"More": [{**r, "id": f"dev-{r['id']}"} for r in qa_rows(12, rng, filler=2)]})
-    return folder
 
 
 def write_wikitext(folder: Path) -> Path:
@@ -132,7 +120,7 @@ def run_family(family: str, tmp: Path, tiny_bert: Path) -> tuple[Path, str]:
         out = train("conll2003", write_conll(tmp / "data", n_train=64, n_eval=12), tmp / "out", tiny_bert)
         return out, repr(hubkit_predictions(out, lambda row: row["predictions"]))
     if family == "question-answering":
-        out = train("squad", write_squad(tmp / "data"), tmp / "out", tiny_bert, max_length=64, doc_stride=24,
+        out = train("squad", write_squad(tmp / "data", n_train=64, n_eval=12, seed=1, filler=2)[0], tmp / "out", tiny_bert, max_length=64, doc_stride=24,
                     max_answer_length=8)
         return out, hubkit_predictions(out, lambda row: row["predictions"]["prediction_text"])[0]
     if family == "masked-lm":

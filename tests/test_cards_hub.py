@@ -20,7 +20,8 @@ from huggingface_hub import HfApi, ModelCard, parse_eval_result_entries
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubkit.cli import main
-from test_eval_reproducible import train, write_sst2
+from helpers.data import write_small_sst2
+from helpers.training import fine_tune_sst2
 
 BASE_README = """---
 license: mit
@@ -39,7 +40,7 @@ def name(prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    return write_sst2(tmp_path_factory.mktemp("sst2-cards"), seed=1)
+    return write_small_sst2(tmp_path_factory.mktemp("sst2-cards"), seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def base_id(hub, tiny_bert) -> str:
 
 @pytest.fixture(scope="module")
 def run_dir(base_id, data, tmp_path_factory) -> Path:
-    return train(base_id, data, tmp_path_factory.mktemp("cards-run") / "out", epochs=2, learning_rate=1e-3)
+    return fine_tune_sst2(base_id, data, tmp_path_factory.mktemp("cards-run") / "out", epochs=2, learning_rate=1e-3)
 
 
 def fetch(url: str) -> tuple[int, bytes, str]:

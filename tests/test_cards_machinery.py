@@ -115,9 +115,9 @@ def test_dataset_cards_use_the_same_machinery_and_keep_hand_edits(tmp_path):
     from hubkit.datasets.card_check import check_card
     from hubkit.datasets.prepare import prepare
     from hubkit.datasets.validate import validate
-    from test_eval_reproducible import write_sst2
+    from helpers.data import write_small_sst2
 
-    prepared = prepare("sst2", None, str(write_sst2(tmp_path / "sst2")))
+    prepared = prepare("sst2", None, str(write_small_sst2(tmp_path / "sst2")))
     report = validate(prepared)
     first = dataset_card(prepared, report)
     assert "<!-- hubkit:begin dataset-card -->" in first and check_card(first) == []

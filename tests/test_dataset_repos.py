@@ -6,14 +6,9 @@ import json
 import uuid
 
 import datasets
-from click.testing import CliRunner
 from huggingface_hub import HfApi
 
-from hubkit.cli import main
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+from helpers.cli import hubkit
 
 
 def plain_repo(hub) -> tuple[str, str]:
@@ -28,7 +23,7 @@ def plain_repo(hub) -> tuple[str, str]:
 
 def test_a_repo_without_task_metadata_or_flags_is_refused_in_one_line(hub, tmp_path):
     repo_id, _ = plain_repo(hub)
-    result = run("train", repo_id, "--output-dir", tmp_path / "out")
+    result = hubkit("train", repo_id, "--output-dir", tmp_path / "out")
     assert result.exit_code != 0
     message = result.output.strip()
     assert len(message.splitlines()) == 1 and "--task" in message and "--text-column" in message
@@ -39,7 +34,7 @@ def test_a_revision_that_does_not_exist_is_named(hub, tmp_path):
     repo_id, _ = plain_repo(hub)
     for command in (["train", repo_id, "--output-dir", tmp_path / "out"],
                     ["eval", "acme/whatever", repo_id, "--output", tmp_path / "out"]):
-        result = run(*command, "--dataset-revision", "no-such-branch", "--task", "text-classification",
+        result = hubkit(*command, "--dataset-revision", "no-such-branch", "--task", "text-classification",
                      "--text-column", "review", "--label-column", "verdict")
         assert result.exit_code != 0 and "no-such-branch" in result.output
         assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
@@ -47,7 +42,7 @@ def test_a_revision_that_does_not_exist_is_named(hub, tmp_path):
 
 def test_train_on_a_plain_repo_with_flags_records_the_repo_and_its_sha(hub, tiny_bert, tmp_path):
     repo_id, sha = plain_repo(hub)
-    result = run("train", repo_id, "--task", "text-classification", "--text-column", "review", "--label-column",
+    result = hubkit("train", repo_id, "--task", "text-classification", "--text-column", "review", "--label-column",
                  "verdict", "--model", tiny_bert, "--output-dir", tmp_path / "out", "--epochs", "1",
                  "--bootstrap-resamples", "20", "--no-progress")
     assert result.exit_code == 0, result.output

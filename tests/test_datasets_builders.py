@@ -12,23 +12,14 @@ from hubkit.datasets.errors import DatasetError, SourceFileError
 from hubkit.datasets.prepare import prepare
 from hubkit.datasets.registry import get
 
-
-def write(path, text, encoding="utf-8"):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
+from helpers.builder_fixtures import (MRPC_HEADER, MRPC_ROWS, SQUAD, tiny_conll2003, tiny_imdb,
+                                      tiny_mrpc, tiny_sst2, write)
 
 
 # --- GLUE ---------------------------------------------------------------------------------------
 
-def write_sst2(folder, train=None):
-    write(folder / "train.tsv", train or 'sentence\tlabel\na "gripping" film \t1\ndull , dull , dull\t0\n')
-    write(folder / "dev.tsv", "sentence\tlabel\nsharp and funny\t1\n")
-    write(folder / "test.tsv", "index\tsentence\n0\tunseen words\n1\tmore unseen words\n")
-
-
 def test_sst2_keeps_quotes_and_leaves_the_test_split_unlabelled(tmp_path):
-    write_sst2(tmp_path)
+    tiny_sst2(tmp_path)
     prepared = prepare("sst2", data_dir=tmp_path)
     assert prepared.split_sizes == {"train": 2, "validation": 1, "test": 2}
     train = prepared.dataset["train"]
@@ -42,7 +33,7 @@ def test_sst2_keeps_quotes_and_leaves_the_test_split_unlabelled(tmp_path):
 def test_sst2_through_datasets_own_writer_gives_the_same_rows(tmp_path):
     """A hubkit builder stays an ordinary datasets builder: run by hand into a cache of one's own and
     read back memory-mapped, it gives the rows prepare gives."""
-    write_sst2(tmp_path / "data")
+    tiny_sst2(tmp_path / "data")
     builder = get("sst2").load()(data_dir=str(tmp_path / "data"), cache_dir=str(tmp_path / "cache"))
     builder.download_and_prepare()
     ours = prepare("sst2", data_dir=tmp_path / "data").dataset
@@ -57,33 +48,20 @@ def test_sst2_through_datasets_own_writer_gives_the_same_rows(tmp_path):
     ("sentence\tlabel\nfine\t1\n  \t0\n", r"train.tsv:3: field 'sentence': empty text"),
 ])
 def test_sst2_malformed_train_names_file_and_line(tmp_path, train, message):
-    write_sst2(tmp_path, train=train)
+    tiny_sst2(tmp_path, train=train)
     with pytest.raises(SourceFileError, match=message):
         prepare("sst2", data_dir=tmp_path)
 
 
 def test_sst2_missing_file_is_named(tmp_path):
-    write_sst2(tmp_path)
+    tiny_sst2(tmp_path)
     (tmp_path / "dev.tsv").unlink()
     with pytest.raises(SourceFileError, match=r"dev.tsv: missing file"):
         prepare("sst2", data_dir=tmp_path)
 
 
-MRPC_HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
-MRPC_ROWS = ["1\t11\t12\tThe cat sat.\tA cat was sitting.\n", "0\t21\t22\tRain fell.\tStocks rose.\n",
-             "1\t31\t32\tHe left early.\tHe departed early.\n"]
-
-
-def write_mrpc(folder, labelled_test=True):
-    write(folder / "train.tsv", "\ufeff" + MRPC_HEADER + MRPC_ROWS[0] + MRPC_ROWS[1])
-    write(folder / "dev.tsv", "\ufeff" + MRPC_HEADER + MRPC_ROWS[2])
-    write(folder / "test.tsv", "index\t#1 ID\t#2 ID\t#1 String\t#2 String\n0\t41\t42\tOne.\tUno.\n")
-    if labelled_test:
-        write(folder / "msr_paraphrase_test.txt", "\ufeff" + MRPC_HEADER + "1\t41\t42\tOne.\tUno.\n")
-
-
 def test_mrpc_reads_bom_files_and_takes_test_labels_from_msr_file(tmp_path):
-    write_mrpc(tmp_path)
+    tiny_mrpc(tmp_path)
     prepared = prepare("mrpc", data_dir=tmp_path)
     assert prepared.split_sizes == {"train": 2, "validation": 1, "test": 1}
     assert prepared.dataset["train"]["sentence1"] == ["The cat sat.", "Rain fell."]
@@ -92,14 +70,14 @@ def test_mrpc_reads_bom_files_and_takes_test_labels_from_msr_file(tmp_path):
 
 
 def test_mrpc_without_msr_test_file_reads_the_unlabelled_glue_test(tmp_path):
-    write_mrpc(tmp_path, labelled_test=False)
+    tiny_mrpc(tmp_path, labelled_test=False)
     prepared = prepare("mrpc", data_dir=tmp_path)
     assert prepared.dataset["test"]["label"] == [-1]
     assert prepared.dataset["test"]["sentence2"] == ["Uno."]
 
 
 def test_mrpc_cuts_train_and_dev_from_the_msr_train_file_like_glue(tmp_path):
-    write_mrpc(tmp_path / "glue")
+    tiny_mrpc(tmp_path / "glue")
     write(tmp_path / "msr" / "msr_paraphrase_train.txt", "\ufeff" + MRPC_HEADER + "".join(MRPC_ROWS))
     write(tmp_path / "msr" / "dev_ids.tsv", "31\t32\n")
     write(tmp_path / "msr" / "msr_paraphrase_test.txt", "\ufeff" + MRPC_HEADER + "1\t41\t42\tOne.\tUno.\n")
@@ -131,18 +109,8 @@ def test_builders_without_a_pinned_checksum_refuse_to_download():
 
 # --- IMDB ---------------------------------------------------------------------------------------
 
-def write_imdb(folder, unsup=True):
-    write(folder / "train" / "pos" / "10_9.txt", "Loved it.<br />Would watch again.")
-    write(folder / "train" / "pos" / "2_7.txt", "Good.")
-    write(folder / "train" / "neg" / "3_1.txt", "Awful.")
-    write(folder / "test" / "pos" / "0_10.txt", "Superb.")
-    write(folder / "test" / "neg" / "0_2.txt", "Boring.")
-    if unsup:
-        write(folder / "train" / "unsup" / "5_0.txt", "Saw it on a plane.")
-
-
 def test_imdb_keeps_ratings_orders_by_id_and_adds_unsupervised_split(tmp_path):
-    write_imdb(tmp_path)
+    tiny_imdb(tmp_path)
     prepared = prepare("imdb", data_dir=tmp_path)
     assert prepared.split_sizes == {"train": 3, "test": 2, "unsupervised": 1}
     train = prepared.dataset["train"]
@@ -153,7 +121,7 @@ def test_imdb_keeps_ratings_orders_by_id_and_adds_unsupervised_split(tmp_path):
 
 
 def test_imdb_without_unsup_folder_has_no_unsupervised_split_and_rejects_odd_names(tmp_path):
-    write_imdb(tmp_path, unsup=False)
+    tiny_imdb(tmp_path, unsup=False)
     assert "unsupervised" not in prepare("imdb", data_dir=tmp_path).dataset
     write(tmp_path / "test" / "neg" / "notes.txt", "stray")
     with pytest.raises(SourceFileError, match=r"notes.txt: file name is not <id>_<rating>.txt"):
@@ -162,34 +130,13 @@ def test_imdb_without_unsup_folder_has_no_unsupervised_split_and_rejects_odd_nam
 
 # --- CoNLL --------------------------------------------------------------------------------------
 
-CONLL_IOB1 = """-DOCSTART- -X- O O
-
-EU NNP I-NP I-ORG
-rejects VBZ I-VP O
-German JJ I-NP I-MISC
-call NN I-NP O
-. . O O
-
-Peter NNP I-NP I-PER
-Blackburn NNP I-NP I-PER
-Paris NNP I-NP B-PER
-"""
-CONLL_IOB2 = "Peter NNP I-NP B-PER\nBlackburn NNP I-NP I-PER\nin IN I-PP O\nParis NNP I-NP B-LOC\n\n"
-
-
-def write_conll2003(folder, train=CONLL_IOB1, names=("eng.train", "eng.testa", "eng.testb")):
-    write(folder / names[0], train)
-    write(folder / names[1], CONLL_IOB2)
-    write(folder / names[2], CONLL_IOB2)
-
-
 def tag_names(dataset, column="ner_tags"):
     names = dataset.features[column].feature.names
     return [[names[tag] for tag in sentence] for sentence in dataset[column]]
 
 
 def test_conll2003_converts_iob1_to_iob2_and_skips_docstart(tmp_path):
-    write_conll2003(tmp_path)
+    tiny_conll2003(tmp_path)
     prepared = prepare("conll2003", data_dir=tmp_path)
     train = prepared.dataset["train"]
     assert train["tokens"] == [["EU", "rejects", "German", "call", "."], ["Peter", "Blackburn", "Paris"]]
@@ -200,7 +147,7 @@ def test_conll2003_converts_iob1_to_iob2_and_skips_docstart(tmp_path):
 
 
 def test_conll2003_accepts_the_txt_file_names(tmp_path):
-    write_conll2003(tmp_path, names=("train.txt", "valid.txt", "test.txt"))
+    tiny_conll2003(tmp_path, names=("train.txt", "valid.txt", "test.txt"))
     assert prepare("conll2003", data_dir=tmp_path).split_sizes == {"train": 2, "validation": 1, "test": 1}
 
 
@@ -213,7 +160,7 @@ def test_conll2003_accepts_the_txt_file_names(tmp_path):
      r"the file uses IOB2"),
 ])
 def test_conll2003_malformed_lines_name_file_and_line(tmp_path, train, message):
-    write_conll2003(tmp_path, train=train)
+    tiny_conll2003(tmp_path, train=train)
     with pytest.raises(SourceFileError, match=message):
         prepare("conll2003", data_dir=tmp_path)
 
@@ -245,13 +192,6 @@ def test_conll2002_unknown_config_is_refused(tmp_path):
 
 
 # --- SQuAD, WikiText, Tiny Shakespeare ------------------------------------------------------------
-
-SQUAD = {"version": "1.1", "data": [{"title": "Normans", "paragraphs": [{
-    "context": "The Normans gave their name to Normandy.",
-    "qas": [{"id": "q1", "question": "Who named Normandy?",
-             "answers": [{"text": "The Normans", "answer_start": 0}, {"text": "Normans", "answer_start": 4}]},
-            {"id": "q2", "question": "What was named?", "answers": [{"text": "Normandy", "answer_start": 31}]}]}]}]}
-
 
 def test_squad_flattens_questions_and_builds_only_present_splits(tmp_path):
     write(tmp_path / "dev-v1.1.json", json.dumps(SQUAD))
@@ -335,7 +275,7 @@ def test_csv_bad_rows_name_file_and_line(tmp_path, name, content, message):
 
 
 def test_options_a_builder_does_not_declare_are_refused(tmp_path):
-    write_sst2(tmp_path)
+    tiny_sst2(tmp_path)
     with pytest.raises(DatasetError, match="text_columns"):
         prepare("sst2", data_dir=tmp_path, options={"text_columns": ("sentence",)})
 

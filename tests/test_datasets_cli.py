@@ -14,17 +14,14 @@ from hubkit.cli import main
 from hubkit.datasets.card_check import check_card
 from hubkit.datasets.registry import SCRIPTS_ENV
 
+from helpers.builder_fixtures import tiny_sst2
+
+TRAIN = "sentence\tlabel\na gripping film\t1\ndull , dull\t0\n"
+TEST = "index\tsentence\n0\tunseen\n"
+
 
 def run(*args):
     return CliRunner().invoke(main, ["datasets", *map(str, args)])
-
-
-def write_sst2(folder, train="sentence\tlabel\na gripping film\t1\ndull , dull\t0\n", test="0\tunseen\n"):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.tsv").write_text(train)
-    (folder / "dev.tsv").write_text("sentence\tlabel\nsharp and funny\t1\n")
-    (folder / "test.tsv").write_text("index\tsentence\n" + test)
-    return folder
 
 
 def leftovers(folder):
@@ -47,7 +44,7 @@ def test_list_shows_every_builder_with_its_task_family():
 
 
 def test_prepare_saves_a_dataset_dict_and_prints_split_sizes(tmp_path):
-    data = write_sst2(tmp_path / "SST-2")
+    data = tiny_sst2(tmp_path / "SST-2", train=TRAIN, test=TEST)
     output = tmp_path / "out" / "sst2"
     result = run("prepare", "sst2", "--data-dir", data, "--output", output)
     assert result.exit_code == 0, result.output
@@ -60,7 +57,7 @@ def test_prepare_saves_a_dataset_dict_and_prints_split_sizes(tmp_path):
 
 
 def test_malformed_input_is_one_line_exit_1_and_leaves_no_output(tmp_path):
-    data = write_sst2(tmp_path / "SST-2", train="sentence\tlabel\nfine\t1\nodd\tmaybe\n")
+    data = tiny_sst2(tmp_path / "SST-2", train="sentence\tlabel\nfine\t1\nodd\tmaybe\n", test=TEST)
     output = tmp_path / "out"
     result = run("prepare", "sst2", "--data-dir", data, "--output", output)
     assert result.exit_code == 1
@@ -70,7 +67,7 @@ def test_malformed_input_is_one_line_exit_1_and_leaves_no_output(tmp_path):
 
 
 def test_prepare_refuses_to_replace_output_unless_asked(tmp_path):
-    data = write_sst2(tmp_path / "SST-2")
+    data = tiny_sst2(tmp_path / "SST-2", train=TRAIN, test=TEST)
     output = tmp_path / "out"
     output.mkdir()
     (output / "keep.txt").write_text("mine")
@@ -84,11 +81,11 @@ def test_prepare_refuses_to_replace_output_unless_asked(tmp_path):
 
 
 def test_validate_exits_1_on_errors_and_0_with_only_warnings(tmp_path):
-    empty_test = write_sst2(tmp_path / "a", test="")
+    empty_test = tiny_sst2(tmp_path / "a", train=TRAIN, test="index\tsentence\n")
     result = run("validate", "sst2", "--data-dir", empty_test)
     assert result.exit_code == 1
     assert "error: split 'test' is empty" in result.stderr
-    leaky = write_sst2(tmp_path / "b", train="sentence\tlabel\nsharp and funny\t1\ndull\t0\n")
+    leaky = tiny_sst2(tmp_path / "b", train="sentence\tlabel\nsharp and funny\t1\ndull\t0\n", test=TEST)
     result = run("validate", "sst2", "--data-dir", leaky)
     assert result.exit_code == 0
     assert "warning: leakage: 1 of 1 'validation' rows" in result.stderr
@@ -96,7 +93,7 @@ def test_validate_exits_1_on_errors_and_0_with_only_warnings(tmp_path):
 
 
 def test_card_writes_a_valid_readme(tmp_path):
-    data = write_sst2(tmp_path / "SST-2")
+    data = tiny_sst2(tmp_path / "SST-2", train=TRAIN, test=TEST)
     result = run("card", "sst2", "--data-dir", data, "--output", tmp_path / "card" / "README.md")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "card" / "README.md").read_text()
@@ -150,7 +147,7 @@ def test_prepare_leaves_no_scratch_behind_and_no_machine_path_in_its_output(tmp_
     scratch_root = tmp_path / "tmp"
     scratch_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
-    prepared = prepare("sst2", data_dir=write_sst2(tmp_path / "SST-2"))
+    prepared = prepare("sst2", data_dir=tiny_sst2(tmp_path / "SST-2", train=TRAIN, test=TEST))
     assert list(scratch_root.iterdir()) == []
     assert {split: dataset.cache_files for split, dataset in prepared.dataset.items()} == {
         "train": [], "validation": [], "test": []}

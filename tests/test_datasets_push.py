@@ -15,6 +15,8 @@ from hubkit.cli import main
 from hubkit.datasets.card_check import check_card
 from hubkit.datasets.prepare import prepare
 
+from helpers.builder_fixtures import tiny_conll2002, tiny_sst2
+
 LOADER = """
 import json, sys
 import datasets
@@ -45,27 +47,10 @@ def expected(name, data_dir, config=None):
             "features": prepared.features.to_dict()}
 
 
-def write_sst2(folder):
-    folder.mkdir(parents=True)
-    (folder / "train.tsv").write_text('sentence\tlabel\na "gripping" film\t1\ndull , dull\t0\nfine\t1\n')
-    (folder / "dev.tsv").write_text("sentence\tlabel\nsharp and funny\t1\n")
-    (folder / "test.tsv").write_text("index\tsentence\n0\tunseen\n")
-    return folder
-
-
-def write_conll2002(folder):
-    folder.mkdir(parents=True)
-    for prefix, text in (("esp", "La O\nAgencia B-ORG\nEFE I-ORG\nen O\nEspaña B-LOC\n\n"),
-                         ("ned", "De Art O\nBelgische Adj I-MISC\nregering N O\n\n")):
-        for suffix in ("train", "testa", "testb"):
-            (folder / f"{prefix}.{suffix}").write_bytes(text.encode("latin-1"))
-    return folder
-
-
 def test_pushed_datasets_load_with_plain_load_dataset_in_a_fresh_process(hub, tmp_path):
     api = HfApi(endpoint=hub.endpoint, token=hub.token)
-    sst2 = write_sst2(tmp_path / "SST-2")
-    conll = write_conll2002(tmp_path / "conll2002")
+    sst2 = tiny_sst2(tmp_path / "SST-2")
+    conll = tiny_conll2002(tmp_path / "conll2002")
     sst2_repo, conll_repo = f"{hub.user}/sst2-mini", f"{hub.user}/conll2002-mini"
 
     result = push("sst2", "--data-dir", sst2, "--repo", sst2_repo)
@@ -100,7 +85,7 @@ def test_pushed_datasets_load_with_plain_load_dataset_in_a_fresh_process(hub, tm
 
 def test_a_failed_push_leaves_no_repo_behind(hub, tmp_path):
     api = HfApi(endpoint=hub.endpoint, token=hub.token)
-    broken = write_sst2(tmp_path / "SST-2")
+    broken = tiny_sst2(tmp_path / "SST-2")
     (broken / "dev.tsv").write_text("sentence\tlabel\nsharp\tunknown\n")
     result = push("sst2", "--data-dir", broken, "--repo", f"{hub.user}/never-made")
     assert result.exit_code == 1
@@ -110,7 +95,7 @@ def test_a_failed_push_leaves_no_repo_behind(hub, tmp_path):
 
 def test_a_push_that_fails_after_creating_the_repo_removes_it(hub, tmp_path):
     api = HfApi(endpoint=hub.endpoint, token=hub.token)
-    data = write_sst2(tmp_path / "SST-2")
+    data = tiny_sst2(tmp_path / "SST-2")
     result = push("sst2", "--data-dir", data, "--repo", f"{hub.user}/bad-branch", "--revision", "a..b")
     assert result.exit_code == 1
     assert "pushing to" in result.stderr and "failed" in result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import datasets
 import pytest
 import yaml
 from datasets.info import DatasetInfosDict
@@ -19,17 +18,15 @@ from hubkit.datasets.prepare import prepare
 from hubkit.datasets.registry import SCRIPTS_ENV
 from hubkit.datasets.validate import validate
 
+from helpers.builder_fixtures import SST2_DEV, tiny_sst2
 
-def write_sst2(folder, dev_rows="sharp and funny\t1\n", test_rows="0\tunseen words\n"):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.tsv").write_text("sentence\tlabel\na gripping film\t1\ndull , dull\t0\nsharp and funny\t1\n")
-    (folder / "dev.tsv").write_text("sentence\tlabel\n" + dev_rows)
-    (folder / "test.tsv").write_text("index\tsentence\n" + test_rows)
-    return folder
+# Every train row is one the leakage test can repeat in dev; one unlabelled test row.
+TRAIN = "sentence\tlabel\na gripping film\t1\ndull , dull\t0\nsharp and funny\t1\n"
+TEST = "index\tsentence\n0\tunseen words\n"
 
 
 def test_leakage_is_a_warning_with_counts_and_the_distribution_is_reported(tmp_path):
-    report = validate(prepare("sst2", data_dir=write_sst2(tmp_path, dev_rows="sharp and funny\t1\nnew one\t0\n")))
+    report = validate(prepare("sst2", data_dir=tiny_sst2(tmp_path, train=TRAIN, dev=SST2_DEV + "new one\t0\n", test=TEST)))
     assert report.ok
     assert report.leakage == {"validation": 1, "test": 0}
     assert report.warnings == ["leakage: 1 of 2 'validation' rows have an exact duplicate text in 'train'"]
@@ -38,7 +35,7 @@ def test_leakage_is_a_warning_with_counts_and_the_distribution_is_reported(tmp_p
 
 
 def test_an_empty_split_is_an_error(tmp_path):
-    report = validate(prepare("sst2", data_dir=write_sst2(tmp_path, test_rows="")))
+    report = validate(prepare("sst2", data_dir=tiny_sst2(tmp_path, train=TRAIN, test="index\tsentence\n")))
     assert not report.ok
     assert report.errors == ["split 'test' is empty"]
 
@@ -126,7 +123,7 @@ def test_size_category_boundaries(rows, category):
 
 
 def test_card_yaml_is_what_the_hub_and_load_dataset_read_and_prose_shows_the_data(tmp_path):
-    folder = write_sst2(tmp_path)
+    folder = tiny_sst2(tmp_path, train=TRAIN, test=TEST)
     prepared = prepare("sst2", data_dir=folder)
     text = render_card(prepared, validate(prepared))
     assert check_card(text) == []

@@ -7,69 +7,33 @@ a higher learning rate, so their predictions differ and a comparison has somethi
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
-from hubkit.cli import main
-
-POSITIVE = ["a great film", "wonderful acting", "I loved it", "a delight", "brilliant and moving", "superb work"]
-NEGATIVE = ["a terrible film", "boring acting", "I hated it", "a mess", "dull and tedious", "awful work"]
-
-
-def write_sst2(folder: Path, n_train: int = 48, n_dev: int = 32, seed: int = 0) -> Path:
-    """A small SST-2-format folder (train/dev with labels, test without)."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def rows(n: int) -> list[tuple[str, int]]:
-        out = []
-        for _ in range(n):
-            label = rng.randint(0, 1)
-            out.append((f"{rng.choice(POSITIVE if label else NEGATIVE)} {rng.choice(['', 'indeed', 'overall'])}".strip(),
-                        label))
-        return out
-
-    for name, n in (("train.tsv", n_train), ("dev.tsv", n_dev)):
-        (folder / name).write_text("sentence\tlabel\n" + "".join(f"{s}\t{l}\n" for s, l in rows(n)))
-    (folder / "test.tsv").write_text("index\tsentence\n" + "".join(f"{i}\t{s}\n" for i, (s, _) in enumerate(rows(6))))
-    return folder
-
-
-def train(model: Path, data: Path, out: Path, epochs: float, learning_rate: float) -> Path:
-    from hubkit.train.fine_tune import TrainRequest, fine_tune
-    from hubkit.train.recipes import recipe_for
-
-    recipe = recipe_for("sst2", None, {"model": str(model), "epochs": epochs, "learning_rate": learning_rate})
-    fine_tune(TrainRequest(dataset="sst2", output_dir=out, recipe=recipe, data_dir=str(data), progress=False,
-                           n_resamples=200))
-    return out
+from helpers.cli import hubkit
+from helpers.data import write_small_sst2
+from helpers.training import fine_tune_sst2
 
 
 @pytest.fixture(scope="module")
 def sst2(tmp_path_factory) -> Path:
-    return write_sst2(tmp_path_factory.mktemp("sst2"))
+    return write_small_sst2(tmp_path_factory.mktemp("sst2"))
 
 
 @pytest.fixture(scope="module")
 def model_a(tiny_bert, sst2, tmp_path_factory) -> Path:
-    return train(tiny_bert, sst2, tmp_path_factory.mktemp("model-a") / "out", epochs=1, learning_rate=2e-4)
+    return fine_tune_sst2(tiny_bert, sst2, tmp_path_factory.mktemp("model-a") / "out", epochs=1, learning_rate=2e-4)
 
 
 @pytest.fixture(scope="module")
 def model_b(tiny_bert, sst2, tmp_path_factory) -> Path:
-    return train(tiny_bert, sst2, tmp_path_factory.mktemp("model-b") / "out", epochs=4, learning_rate=2e-3)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return fine_tune_sst2(tiny_bert, sst2, tmp_path_factory.mktemp("model-b") / "out", epochs=4, learning_rate=2e-3)
 
 
 def evaluate(model: Path, sst2: Path, out: Path, *extra: str):
-    result = run("eval", model, "sst2", "--data-dir", sst2, "--output", out, "--bootstrap-resamples", "300", *extra)
+    result = hubkit("eval", model, "sst2", "--data-dir", sst2, "--output", out, "--bootstrap-resamples", "300", *extra)
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text())
 
@@ -104,24 +68,24 @@ def test_same_eval_twice_is_byte_identical_and_fully_recorded(model_a, sst2, tmp
 
 def test_verify_passes_on_a_real_result_and_fails_on_a_doctored_one(model_a, sst2, tmp_path):
     evaluate(model_a, sst2, tmp_path / "real")
-    ok = run("eval", "--verify", tmp_path / "real/results.json")
+    ok = hubkit("eval", "--verify", tmp_path / "real/results.json")
     assert ok.exit_code == 0, ok.output
     assert "reproduces" in ok.output and "MISMATCH" not in ok.output
     results = json.loads((tmp_path / "real/results.json").read_text())
     results["metrics"]["accuracy"] = round(results["metrics"]["accuracy"] + 0.05, 6)
     (tmp_path / "real/results.json").write_text(json.dumps(results))
-    bad = run("eval", "--verify", tmp_path / "real/results.json")
+    bad = hubkit("eval", "--verify", tmp_path / "real/results.json")
     assert bad.exit_code == 1
     assert any(line.startswith("MISMATCH accuracy ") for line in bad.output.splitlines())
     assert "does not reproduce" in bad.output
-    loose = run("eval", "--verify", tmp_path / "real/results.json", "--tolerance", "0.1")
+    loose = hubkit("eval", "--verify", tmp_path / "real/results.json", "--tolerance", "0.1")
     assert loose.exit_code == 0, loose.output
 
 
 def test_compare_pairs_examples_and_reports_differences_with_tests(model_a, model_b, sst2, tmp_path):
     a = evaluate(model_a, sst2, tmp_path / "a")
     b = evaluate(model_b, sst2, tmp_path / "b")
-    result = run("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--json",
+    result = hubkit("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--json",
                  "--bootstrap-resamples", "500")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -136,14 +100,14 @@ def test_compare_pairs_examples_and_reports_differences_with_tests(model_a, mode
     only_b = sum(y == r != x for x, y, r in zip(pa_.column("predictions").to_pylist(), pb.column("predictions").to_pylist(), refs))
     assert (report["mcnemar"]["only_a_correct"], report["mcnemar"]["only_b_correct"]) == (only_a, only_b)
     assert only_a + only_b > 0, "the two models should disagree somewhere"
-    text = run("compare", tmp_path / "a/results.json", tmp_path / "b/results.json")
+    text = hubkit("compare", tmp_path / "a/results.json", tmp_path / "b/results.json")
     assert "McNemar" in text.output and "accuracy" in text.output
 
 
 def test_compare_uses_only_shared_examples(model_a, model_b, sst2, tmp_path):
     evaluate(model_a, sst2, tmp_path / "a", "--max-samples", "20")
     evaluate(model_b, sst2, tmp_path / "b")
-    report = json.loads(run("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--json").output)
+    report = json.loads(hubkit("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--json").output)
     assert (report["shared_examples"], report["only_a"], report["only_b"]) == (20, 0, 12)
 
 
@@ -158,7 +122,7 @@ def test_bad_input_is_one_line_nonzero_and_writes_nothing(model_a, sst2, tmp_pat
         (["compare", tmp_path / "nothing.json", tmp_path / "nothing.json"], "no such results file"),
     ]
     for args, message in cases:
-        result = run(*args)
+        result = hubkit(*args)
         assert result.exit_code == 1, (args, result.output)
         error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
         assert len(error_lines) == 1 and message in error_lines[0], result.output
@@ -168,9 +132,9 @@ def test_bad_input_is_one_line_nonzero_and_writes_nothing(model_a, sst2, tmp_pat
 
 def test_an_existing_output_needs_overwrite_and_a_local_model_cannot_be_pushed(model_a, sst2, tmp_path):
     evaluate(model_a, sst2, tmp_path / "out")
-    again = run("eval", model_a, "sst2", "--data-dir", sst2, "--output", tmp_path / "out")
+    again = hubkit("eval", model_a, "sst2", "--data-dir", sst2, "--output", tmp_path / "out")
     assert again.exit_code == 1 and "--overwrite" in again.output
-    pushed = run("eval", model_a, "sst2", "--data-dir", sst2, "--output", tmp_path / "p", "--push")
+    pushed = hubkit("eval", model_a, "sst2", "--data-dir", sst2, "--output", tmp_path / "p", "--push")
     assert pushed.exit_code == 1 and "local folder" in pushed.output
 
 
@@ -182,7 +146,7 @@ def test_a_doctored_predictions_file_is_caught_by_compare_and_verify(model_a, ss
     flipped = table.set_column(table.column_names.index("predictions"), "predictions",
                                pa.array([1 - p for p in table.column("predictions").to_pylist()]))
     pq.write_table(flipped, tmp_path / "a/predictions.parquet")
-    compared = run("compare", tmp_path / "a/results.json", tmp_path / "a/results.json")
+    compared = hubkit("compare", tmp_path / "a/results.json", tmp_path / "a/results.json")
     assert compared.exit_code == 1 and "changed after the run" in compared.output
-    verified = run("eval", "--verify", tmp_path / "a/results.json")
+    verified = hubkit("eval", "--verify", tmp_path / "a/results.json")
     assert verified.exit_code == 1 and "MISMATCH predictions file" in verified.output

@@ -9,15 +9,15 @@ import json
 from click.testing import CliRunner
 
 from hubkit.cli import main
-from test_train_tagging import tiny_request, write_conll
-from train_helpers import one_thread  # noqa: F401 (a fixture)
+from helpers.data import write_conll
+from helpers.training import tagging_request
 
 
 def test_ner_eval_is_reproducible_comparable_and_carded(tiny_bert, tmp_path, one_thread):
     from hubkit.train.fine_tune import fine_tune
 
     data = write_conll(tmp_path / "conll", n_train=48, n_eval=12)
-    fine_tune(tiny_request(data, tmp_path / "model", tiny_bert, epochs=2))
+    fine_tune(tagging_request(data, tmp_path / "model", tiny_bert, epochs=2))
     runner = CliRunner()
     outputs = []
     for name in ("one", "two"):

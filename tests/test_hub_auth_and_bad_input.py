@@ -7,17 +7,12 @@ import base64
 import hashlib
 import json
 import os
-import uuid
 
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-from hubserver import make_repo_with_file, request
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from helpers.hubserver import make_repo_with_file, request, unique_name
 
 
 @pytest.fixture
@@ -39,7 +34,7 @@ def commit_raw(hub, repo_id: str, body: str | bytes, revision: str = "main", tok
 
 
 def test_private_repo_is_invisible_to_others_and_anonymous(hub, tmp_path):
-    repo_id = f"{hub.user}/{unique('secret')}"
+    repo_id = f"{hub.user}/{unique_name('secret')}"
     owner = HfApi()
     owner.create_repo(repo_id, private=True)
     owner.upload_file(path_or_fileobj=b"hidden", path_in_repo="s.txt", repo_id=repo_id)

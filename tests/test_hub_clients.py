@@ -8,14 +8,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 
 import pytest
 from huggingface_hub import HfApi, ModelCard, RepoCard, metadata_update
 
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from helpers.hubserver import unique_name
 
 
 def run_fresh(code: str) -> str:
@@ -29,7 +26,7 @@ def run_fresh(code: str) -> str:
 def test_dataset_push_to_hub_then_load_dataset_in_a_fresh_process(hub, tmp_path):
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-    repo_id = f"{hub.user}/{unique('ds')}"
+    repo_id = f"{hub.user}/{unique_name('ds')}"
     features = Features({"text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
     data = DatasetDict({
         "train": Dataset.from_dict({"text": ["good", "bad", "fine"], "label": [1, 0, 1]}, features=features),
@@ -75,7 +72,7 @@ class ExactShare(evaluate.Metric):
 
 
 def test_evaluate_load_of_a_metric_space(hub, tmp_path):
-    name = unique("exact-share").replace("-", "_")
+    name = unique_name("exact-share").replace("-", "_")
     repo_id = f"{hub.user}/{name}"
     api = HfApi()
     api.create_repo(repo_id, repo_type="space", space_sdk="gradio")
@@ -93,7 +90,7 @@ def test_transformers_push_to_hub_and_from_pretrained_of_a_tiny_bert(hub, tmp_pa
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
-    repo_id = f"{hub.user}/{unique('tiny-bert')}"
+    repo_id = f"{hub.user}/{unique_name('tiny-bert')}"
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "bad", "movie"])}
     backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -129,7 +126,7 @@ def test_transformers_push_to_hub_and_from_pretrained_of_a_tiny_bert(hub, tmp_pa
 
 
 def test_model_card_push_load_and_metadata_update(hub):
-    repo_id = f"{hub.user}/{unique('carded')}"
+    repo_id = f"{hub.user}/{unique_name('carded')}"
     HfApi().create_repo(repo_id)
     card = ModelCard("---\nlicense: apache-2.0\n---\n# My model\n\nHand-written text.\n")
     card.validate()
@@ -146,7 +143,7 @@ def test_model_card_push_load_and_metadata_update(hub):
 def test_upload_folder_pipeline_with_hf_xet_installed(hub, tmp_path):
     """Without HF_HUB_DISABLE_XET, upload_folder opens PRs through the discussions API, and an LFS file
     fails fast with the server's advice instead of hanging."""
-    repo_id = f"{hub.user}/{unique('xet-client')}"
+    repo_id = f"{hub.user}/{unique_name('xet-client')}"
     HfApi().create_repo(repo_id)
     (tmp_path / "folder").mkdir()
     (tmp_path / "folder" / "a.txt").write_text("a")
@@ -175,7 +172,7 @@ def test_upload_folder_pipeline_with_hf_xet_installed(hub, tmp_path):
 
 
 def test_settings_and_ref_deletion(hub):
-    repo_id = f"{hub.user}/{unique('settings')}"
+    repo_id = f"{hub.user}/{unique_name('settings')}"
     api = HfApi()
     api.create_repo(repo_id)
     api.update_repo_settings(repo_id, private=True)

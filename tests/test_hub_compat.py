@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
-from hubserver import make_repo_with_file, request
+from helpers.hubserver import make_repo_with_file, request
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_gitignore_rules_make_preupload_skip_files(hub, repo_id):
 def test_auth_check_answers_for_read_and_write_access(hub, repo_id):
     from huggingface_hub.errors import HfHubHTTPError
 
-    from hubserver import create_token
+    from helpers.hubserver import create_token
 
     api = HfApi()
     api.auth_check(repo_id)
@@ -149,7 +149,7 @@ def test_a_renamed_repo_answers_to_its_old_id_until_a_new_repo_takes_it(hub, rep
 
 
 def test_a_new_space_has_the_hubs_default_readme(hub):
-    from hubserver import unique_name
+    from helpers.hubserver import unique_name
 
     api = HfApi()
     space = f"{hub.user}/{unique_name('space')}"
@@ -162,7 +162,7 @@ def test_account_names_and_private_by_default_orgs(hub, tmp_path):
     import subprocess
     import sys
 
-    from hubserver import create_token, unique_name
+    from helpers.hubserver import create_token, unique_name
 
     org = unique_name("acme")
     token = create_token(hub.data_dir, hub.user, orgs=[org])

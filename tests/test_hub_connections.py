@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hubserver import HubProcess, request
+from helpers.hubserver import HubProcess, request
 
 TIMEOUT_S = 1.0
 

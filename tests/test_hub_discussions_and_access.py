@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hubserver import make_repo_with_file, request, unique_name
+from helpers.hubserver import make_repo_with_file, request, unique_name
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import (
     GatedRepoError,

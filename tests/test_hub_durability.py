@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
 
-from hubserver import HubProcess, create_token, request
+from helpers.hubserver import HubProcess, create_token, request
 
 
 def test_restart_serves_everything_byte_identically(own_hub, tmp_path):

@@ -11,7 +11,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from hubkit.hub import benchmarks, evalresults
 from hubkit.hub.state import HubState
-from hubserver import unique_name
+from helpers.hubserver import unique_name
 
 CARD = """---
 configs:

@@ -17,8 +17,8 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError
 
+from helpers.hubserver import make_repo_with_file, request, unique_name
 from hubkit.hub.cache import BoundedCache
-from hubserver import make_repo_with_file, request, unique_name
 
 PLANTED_CONFIG = """[core]
 \trepositoryformatversion = 0
@@ -338,7 +338,7 @@ def hubkit_cli(*args) -> subprocess.CompletedProcess:
 def test_tokens_can_be_listed_and_revoked_and_die_with_their_user(hub):
     from huggingface_hub.errors import HfHubHTTPError as HTTPError
 
-    from hubserver import create_token
+    from helpers.hubserver import create_token
 
     name = unique_name("eve").replace("-", "")
     first, second = create_token(hub.data_dir, name), create_token(hub.data_dir, name)
@@ -356,7 +356,7 @@ def test_tokens_can_be_listed_and_revoked_and_die_with_their_user(hub):
 
 
 def test_read_tokens_cannot_open_discussions_or_pull_requests(hub, repo_id):
-    from hubserver import create_token
+    from helpers.hubserver import create_token
 
     reader = create_token(hub.data_dir, unique_name("reader").replace("-", ""), read_only=True)
     for pull_request in (False, True):

@@ -22,7 +22,7 @@ from huggingface_hub import HfApi, hf_hub_download
 
 from hubkit.hub.app import create_app
 from hubkit.hub.serving import listening_socket, server_config
-from hubserver import unique_name
+from helpers.hubserver import unique_name
 
 STALL_GUARD_S = 0.020
 

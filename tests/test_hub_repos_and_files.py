@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi, HfFileSystem, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-from hubserver import request
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from helpers.hubserver import request, unique_name
 
 
 @pytest.fixture
@@ -26,7 +21,7 @@ def api(hub) -> HfApi:
 
 def test_create_repo_of_each_type_with_exist_ok_and_conflict(api, hub):
     for repo_type in ("model", "dataset", "space"):
-        repo_id = f"{hub.user}/{unique(repo_type)}"
+        repo_id = f"{hub.user}/{unique_name(repo_type)}"
         kwargs = {"space_sdk": "gradio"} if repo_type == "space" else {}
         url = api.create_repo(repo_id, repo_type=repo_type, **kwargs)
         assert url.repo_id == repo_id and url.repo_type == repo_type
@@ -44,10 +39,10 @@ def test_create_repo_of_each_type_with_exist_ok_and_conflict(api, hub):
 
 
 def test_org_namespace_needs_membership(api, hub):
-    assert api.create_repo(f"acme/{unique('org-model')}").repo_id.startswith("acme/")
+    assert api.create_repo(f"acme/{unique_name('org-model')}").repo_id.startswith("acme/")
     bob = HfApi(token=hub.token_for("bob-org"))
     with pytest.raises(HfHubHTTPError) as excinfo:
-        bob.create_repo(f"acme/{unique('intrusion')}")
+        bob.create_repo(f"acme/{unique_name('intrusion')}")
     assert excinfo.value.response.status_code == 403
 
 
@@ -66,7 +61,7 @@ def _write_folder(folder: Path, big_bytes: int) -> dict[str, bytes]:
 
 
 def test_upload_folder_lfs_and_regular_then_download_every_way(api, hub, tmp_path):
-    repo_id = f"{hub.user}/{unique('files')}"
+    repo_id = f"{hub.user}/{unique_name('files')}"
     api.create_repo(repo_id)
     files = _write_folder(tmp_path / "v1", 11 * 1024 * 1024)
     first = api.upload_folder(folder_path=tmp_path / "v1", repo_id=repo_id, commit_message="v1")
@@ -109,12 +104,12 @@ def test_upload_folder_lfs_and_regular_then_download_every_way(api, hub, tmp_pat
     with pytest.raises(RevisionNotFoundError):
         hf_hub_download(repo_id, "config.json", revision="no-such-branch")
     with pytest.raises(RepositoryNotFoundError):
-        hf_hub_download(f"{hub.user}/{unique('absent')}", "config.json")
+        hf_hub_download(f"{hub.user}/{unique_name('absent')}", "config.json")
     assert api.file_exists(repo_id, "config.json") and not api.file_exists(repo_id, "nope.json")
 
 
 def test_tree_paths_info_and_ranges(api, hub, tmp_path):
-    repo_id = f"{hub.user}/{unique('tree')}"
+    repo_id = f"{hub.user}/{unique_name('tree')}"
     api.create_repo(repo_id, repo_type="dataset")
     content = bytes(range(256)) * 40
     api.upload_file(path_or_fileobj=content, path_in_repo="data/part/x.bin", repo_id=repo_id, repo_type="dataset")
@@ -151,7 +146,7 @@ def test_tree_paths_info_and_ranges(api, hub, tmp_path):
 
 
 def test_pull_requests_both_ways_and_merge(api, hub, tmp_path):
-    repo_id = f"{hub.user}/{unique('prs')}"
+    repo_id = f"{hub.user}/{unique_name('prs')}"
     api.create_repo(repo_id)
     commit = api.upload_file(path_or_fileobj=b"proposal", path_in_repo="p.txt", repo_id=repo_id, create_pr=True)
     assert commit.pr_revision == "refs/pr/1"

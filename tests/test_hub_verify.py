@@ -17,7 +17,7 @@ from huggingface_hub import HfApi
 
 from hubkit.evaluation.errors import EvaluationError
 from hubkit.evaluation.reverify import worker_lock
-from hubserver import unique_name
+from helpers.hubserver import unique_name
 
 TASK = "default-validation-accuracy"
 

@@ -13,7 +13,7 @@ import uuid
 
 from huggingface_hub import HfApi
 
-from hubserver import request
+from helpers.hubserver import request
 
 
 def test_index_and_repo_page_render_the_readme_with_images(hub):

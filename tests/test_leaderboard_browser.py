@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from test_leaderboard_build import build, published
+from helpers.leaderboard import build, published
 
 CHROMIUM = Path(os.environ.get("HUBKIT_CHROMIUM") or shutil.which("chromium") or "chromium")
 # Where a copy of the screenshot goes for people to look at (kept out of pytest's tmp dirs).

@@ -9,82 +9,25 @@ has models with per-example predictions (paired bootstrap) and one with only its
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from click.testing import CliRunner
 from huggingface_hub import HfApi
 
-from hubkit.cli import main
-from published_files import assert_nothing_machine_local
-from test_eval_reproducible import write_sst2
+from helpers.cli import hubkit
+from helpers.leaderboard import N_RESAMPLES, Published, build, published
+from helpers.published_files import assert_nothing_machine_local
 
 KEY = "sst2-default-validation"
-N_RESAMPLES = 300
-
-
-@dataclasses.dataclass
-class Published:
-    data: Path
-    prefix: str
-    strong1: str  # 3 epochs, pushed with its hubkit eval record
-    strong2: str  # 3 epochs, another seed, training card only
-    weak: str  # 1 epoch at a tiny learning rate, pushed with its hubkit eval record
-    local: dict[str, Path]  # model id -> its training output folder
-
-    @property
-    def ids(self) -> list[str]:
-        return [self.strong1, self.strong2, self.weak]
-
-
-_CACHE: dict[str, Published] = {}
-
-
-def run(*args) -> "CliRunner.invoke":
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def published(hub, tiny_bert: Path, root: Path) -> Published:
-    """Train and publish the three models once per session (the browser test reuses them)."""
-    if "models" in _CACHE:
-        return _CACHE["models"]
-    data = write_sst2(root / "sst2", seed=3)
-    prefix = f"lb{uuid.uuid4().hex[:6]}"
-    # (repo, epochs, learning rate, seed, push a hubkit eval record): seeds picked so both strong models learn.
-    plan = [(f"{hub.user}/{prefix}-1-strong", 3, 1e-2, 2, True), (f"{hub.user}/{prefix}-2-strong", 3, 1e-2, 5, False),
-            (f"{hub.user}/{prefix}-3-weak", 1, 1e-5, 3, True)]
-    local = {}
-    for repo_id, epochs, lr, seed, with_record in plan:
-        out = root / repo_id.split("/")[1]
-        result = run("train", "sst2", "--data-dir", data, "--model", tiny_bert, "--output-dir", out, "--epochs", epochs,
-                     "--learning-rate", lr, "--seed", seed, "--batch-size", 8, "--max-length", 32, "--early-stopping-patience", 0,
-                     "--bootstrap-resamples", 200,
-                     "--no-progress", "--push-to", repo_id)
-        assert result.exit_code == 0, result.output
-        local[repo_id] = out
-        if with_record:
-            result = run("eval", repo_id, "sst2", "--data-dir", data, "--output", root / f"eval-{seed}",
-                         "--bootstrap-resamples", 200, "--push")
-            assert result.exit_code == 0, result.output
-    _CACHE["models"] = Published(data, prefix, plan[0][0], plan[1][0], plan[2][0], local)
-    return _CACHE["models"]
 
 
 @pytest.fixture(scope="module")
 def models(hub, tiny_bert, tmp_path_factory) -> Published:
     return published(hub, tiny_bert, tmp_path_factory.mktemp("leaderboard-models"))
-
-
-def build(out: Path, *extra) -> dict:
-    result = run("leaderboard", "build", "sst2", "--output", out, "--bootstrap-resamples", N_RESAMPLES, *extra)
-    assert result.exit_code == 0, result.output
-    return json.loads((out / "leaderboard.json").read_text())
 
 
 def record_of(repo_id: str) -> tuple[dict, list, list]:
@@ -252,7 +195,7 @@ def test_evaluate_local_folders_and_push_to_a_leaderboard_repo(models, hub, tmp_
 
 def test_the_printed_page_is_the_space(models, hub, tmp_path):
     repo_id = f"{hub.user}/{models.prefix}-printed"
-    result = run("leaderboard", "build", "sst2", "--output", tmp_path / "lb", "--search", models.prefix,
+    result = hubkit("leaderboard", "build", "sst2", "--output", tmp_path / "lb", "--search", models.prefix,
                  "--bootstrap-resamples", 50, "--push-to", repo_id)
     assert result.exit_code == 0, result.output
     assert f"page: {hub.endpoint}/spaces/{repo_id}" in result.output
@@ -273,7 +216,7 @@ def test_bad_input_is_one_line_nonzero_and_writes_or_pushes_nothing(models, hub,
         (["sst2", "--output", out, "--search", models.prefix, "--tolerance", "0.1"], "--tolerance only applies"),
     ]
     for args, message in cases:
-        result = run("leaderboard", "build", *args)
+        result = hubkit("leaderboard", "build", *args)
         assert result.exit_code != 0, (args, result.output)
         errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
         assert len(errors) == 1 and message in errors[0], (args, result.output)
@@ -282,5 +225,5 @@ def test_bad_input_is_one_line_nonzero_and_writes_or_pushes_nothing(models, hub,
     assert not HfApi().repo_exists(f"{hub.user}/{models.prefix}-never", repo_type="dataset")
     (out / "keep.txt").parent.mkdir()
     (out / "keep.txt").write_text("mine")
-    again = run("leaderboard", "build", "sst2", "--output", out, "--search", models.prefix)
+    again = hubkit("leaderboard", "build", "sst2", "--output", out, "--search", models.prefix)
     assert again.exit_code == 1 and "--overwrite" in again.output and (out / "keep.txt").read_text() == "mine"

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from hubkit.cli import main
+from helpers.data import write_sst2
+from helpers.training import losses
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -37,11 +39,6 @@ def write_corpus(path: Path, n_docs: int = 80, seed: int = 0) -> Path:
 
 def pretrain(*args) -> object:
     return CliRunner().invoke(main, ["pretrain", *map(str, args), "--no-progress", "--bootstrap-resamples", "100"])
-
-
-def train_losses(folder: Path) -> list[float]:
-    rows = [json.loads(line) for line in (folder / "train_log.jsonl").read_text().splitlines()]
-    return [r["loss"] for r in rows if "loss" in r]
 
 
 def validation(folder: Path) -> dict:
@@ -75,8 +72,8 @@ def test_a_causal_lm_from_scratch_learns_the_corpus(clm_run):
     assert len(tokenizer) == 400 == results["tokenizer"]["vocab_size"]  # the requested vocabulary, reached
     assert results["tokenizer"]["algorithm"] == "byte-level-bpe"
     assert tokenizer.decode(tokenizer("two  spaces\nand a line")["input_ids"]) == "two  spaces\nand a line"
-    losses = train_losses(clm_run)
-    assert len(losses) >= 4 and losses[-1] < losses[0] - 0.5
+    logged = losses(clm_run)
+    assert len(logged) >= 4 and logged[-1] < logged[0] - 0.5
     scores = validation(clm_run)
     assert math.isfinite(scores["perplexity"])
     assert scores["perplexity"] < scores["perplexity_at_init"] / 2
@@ -109,7 +106,7 @@ def test_the_same_seed_gives_the_same_perplexity(tmp_path, clm_run, corpus):
     again = tmp_path / "again"
     assert pretrain(corpus, *CLM_ARGS, "--output-dir", again).exit_code == 0
     assert validation(again)["perplexity"] == validation(clm_run)["perplexity"]
-    assert train_losses(again) == train_losses(clm_run)
+    assert losses(again) == losses(clm_run)
 
 
 def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corpus):
@@ -125,17 +122,19 @@ def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corp
     assert len(AutoTokenizer.from_pretrained(out)) == 300
     scores = validation(out)
     assert scores["perplexity"] < scores["perplexity_at_init"] and scores["perplexity"] < 300
-    losses = train_losses(out)
-    assert losses[-1] < losses[0]
+    logged = losses(out)
+    assert logged[-1] < logged[0]
 
-    sst2 = write_sst2(tmp_path / "sst2")
+    sst2 = write_sst2(tmp_path / "sst2", n_train=96, n_dev=24, seed=1, n_test=1)
     tuned = tmp_path / "tuned"
     result = CliRunner().invoke(main, ["train", "sst2", "--data-dir", str(sst2), "--model", str(out), "--output-dir",
                                        str(tuned), "--epochs", "1", "--learning-rate", "1e-3", "--no-progress",
                                        "--bootstrap-resamples", "50"])
     assert result.exit_code == 0, result.output
     accuracy = json.loads((tuned / "results.json").read_text())["per_seed"][0]["metrics"]["validation"]["accuracy"]
-    assert 0.0 <= accuracy <= 1.0
+    predictions = [json.loads(line) for line in (tuned / "predictions_validation.jsonl").read_text().splitlines()]
+    assert len(predictions) == 24  # every dev row scored once
+    assert accuracy == pytest.approx(sum(p["predictions"] == p["references"] for p in predictions) / 24)
     # The classifier starts from the pre-trained encoder, not from a fresh one.
     pretrained = BertForMaskedLM.from_pretrained(out).bert.embeddings.word_embeddings.weight.detach().numpy()
     classifier = AutoModelForSequenceClassification.from_pretrained(tuned)
@@ -143,24 +142,6 @@ def test_masked_lm_from_scratch_then_fine_tuned_with_hubkit_train(tmp_path, corp
     fine_tuned = classifier.bert.embeddings.word_embeddings.weight.detach().numpy()
     cosine = float((pretrained * fine_tuned).sum() / np.linalg.norm(pretrained) / np.linalg.norm(fine_tuned))
     assert cosine > 0.9
-
-
-def write_sst2(folder: Path, n: int = 96) -> Path:
-    rng = random.Random(1)
-    folder.mkdir()
-    good, bad, filler = ["fine", "great", "warm"], ["dull", "poor", "flat"], ["the", "film", "was", "very", "plot"]
-
-    def rows(count: int) -> str:
-        lines = []
-        for _ in range(count):
-            label = rng.randint(0, 1)
-            lines.append(" ".join(rng.sample(filler, 3) + [rng.choice(good if label else bad)]) + f"\t{label}")
-        return "sentence\tlabel\n" + "\n".join(lines) + "\n"
-
-    (folder / "train.tsv").write_text(rows(n))
-    (folder / "dev.tsv").write_text(rows(24))
-    (folder / "test.tsv").write_text("index\tsentence\n0\tthe film\n")
-    return folder
 
 
 def test_continued_mlm_from_a_checkpoint_lowers_its_perplexity(tmp_path, tiny_bert, corpus):

@@ -12,8 +12,8 @@ from datasets import load_dataset
 
 import yaml
 
-from published_files import assert_nothing_machine_local
-from test_train_classification import write_sst2
+from helpers.published_files import assert_nothing_machine_local
+from helpers.data import write_sst2
 
 
 def test_run_pushes_dataset_model_card_and_evaluation(tmp_path, tiny_bert, hub):

@@ -8,7 +8,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from hubkit import safe_push
-from hubserver import make_repo_with_file, unique_name
+from helpers.hubserver import make_repo_with_file, unique_name
 
 
 def append_line(line: str):
@@ -82,6 +82,17 @@ def test_an_org_member_with_a_write_token_commits_directly(hub):
     member = HfApi(endpoint=hub.endpoint, token=hub.token_for("dora", orgs=("acme",)))
     pushed = safe_push.commit(member, repo_id, append_line("dora"), create_pr=None)
     assert pushed.pr_url is None and text_of(owner, repo_id) == "dora\n"
+
+
+def test_an_org_member_with_the_read_role_gets_a_pull_request_not_a_403(hub):
+    owner = HfApi(endpoint=hub.endpoint, token=hub.token)
+    repo_id = f"acme/{unique_name('org-model')}"
+    assert safe_push.create_repo(owner, repo_id) is True
+    head = owner.model_info(repo_id).sha
+    reader = HfApi(endpoint=hub.endpoint, token=hub.token_for("erin", read_orgs=("acme",)))
+    pushed = safe_push.commit(reader, repo_id, append_line("erin"), create_pr=None)
+    assert pushed.pr_url is not None and "/discussions/" in pushed.pr_url
+    assert owner.model_info(repo_id).sha == head  # main untouched: the change waits in the PR
 
 
 def test_create_repo_says_whether_this_call_created_it(hub):

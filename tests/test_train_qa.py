@@ -22,20 +22,14 @@ from hubkit.train.errors import TrainingError
 from hubkit.train.fine_tune import TrainRequest, fine_tune
 from hubkit.train.qa import QuestionAnsweringTask, answer_token_span, best_answers, check_answers
 from hubkit.train.recipes import recipe_for
-from train_helpers import losses, one_thread  # noqa: F401 (one_thread is a fixture)
+from helpers.data import qa_rows, squad_file, write_squad
+from helpers.training import losses, qa_request
 
 SPEC = TaskSpec("question-answering", {"id": "id", "question": "question", "context": "context", "answers": "answers"})
 FEATURES = datasets.Features({
     "id": datasets.Value("string"), "context": datasets.Value("string"), "question": datasets.Value("string"),
     "answers": {"text": datasets.List(datasets.Value("string")),
                 "answer_start": datasets.List(datasets.Value("int32"))}})
-
-FILLER = ["The river floods every spring and the farmers welcome it.", "Tourists come for the old markets.",
-          "The climate is mild along the coast but harsh in the mountains.", "Trains link it to the capital.",
-          "Its university is known for medicine and law.", "Fishing was once the main trade."]
-CITIES = ["Ouagadougou", "Tegucigalpa", "Vladivostok", "Kathmandu", "Reykjavik", "Valparaiso", "Timbuktu", "Hobart"]
-FOUNDERS = ["Anneliese Schwarzkopf", "Kwame Nkrumah", "Oscar Lindqvist", "Ludmila Zdravkovic"]
-
 
 # ---------------------------------------------------------------- post-processing on hand-made logits
 
@@ -105,24 +99,6 @@ def test_a_question_without_any_valid_span_gets_the_empty_answer():
 
 
 # ---------------------------------------------------------------- windows and labels on a real tokenizer
-
-
-def qa_rows(n_questions: int, rng: random.Random, filler: int = 8) -> list[dict]:
-    """Questions on contexts of ``filler`` sentences with one fact at a random place."""
-    rows = []
-    for index in range(n_questions):
-        city, founder = rng.choice(CITIES), rng.choice(FOUNDERS)
-        year = str(rng.randint(1100, 1900))
-        sentences = [rng.choice(FILLER) for _ in range(filler)]
-        fact = f"{city} was founded by {founder} in {year}."
-        sentences.insert(rng.randint(0, filler), fact)
-        context = " ".join(sentences)
-        who = rng.random() < 0.5
-        answer = founder if who else year
-        start = context.index(fact) + fact.index(answer if who else f"in {year}") + (0 if who else 3)
-        rows.append({"id": f"q{index}", "context": context, "answers": {"text": [answer], "answer_start": [start]},
-                     "question": f"Who founded {city}?" if who else f"In what year was {city} founded?"})
-    return rows
 
 
 def test_windows_overlap_and_label_the_answer_tokens_or_cls(tiny_bert):
@@ -205,43 +181,11 @@ def test_a_classifier_checkpoint_is_refused(tiny_bert, tmp_path):
 # ---------------------------------------------------------------- end to end
 
 
-def squad_file(path, rows_by_title: dict[str, list[dict]]) -> None:
-    """A SQuAD v1.1 JSON file: articles, paragraphs (one per distinct context), questions."""
-    data = []
-    for title, rows in rows_by_title.items():
-        paragraphs: dict[str, list] = {}
-        for row in rows:
-            answers = [{"text": t, "answer_start": s} for t, s in zip(row["answers"]["text"],
-                                                                     row["answers"]["answer_start"])]
-            paragraphs.setdefault(row["context"], []).append(
-                {"id": row["id"], "question": row["question"], "answers": answers})
-        data.append({"title": title, "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]})
-    path.write_text(json.dumps({"version": "1.1", "data": data}))
-
-
-def write_squad(folder, n_train: int = 96, n_eval: int = 24):
-    rng = random.Random(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    train = qa_rows(n_train, rng)
-    evaluation = [{**row, "id": f"dev-{row['id']}"} for row in qa_rows(n_eval, rng)]
-    squad_file(folder / "train-v1.1.json", {"Cities": train})
-    squad_file(folder / "dev-v1.1.json", {"More cities": evaluation})
-    return folder, evaluation
-
-
-def tiny_request(data_dir, output_dir, model, seed=42, epochs=3):
-    values = {"model": str(model), "epochs": epochs, "learning_rate": 3e-3, "batch_size": 16, "warmup_ratio": 0.0,
-              "max_length": 64, "doc_stride": 24, "max_answer_length": 8}
-    return TrainRequest(dataset="squad", data_dir=str(data_dir), output_dir=output_dir,
-                        recipe=recipe_for("squad", overrides=values), seeds=(seed,), n_resamples=50, progress=False)
-
-
-
 @pytest.mark.usefixtures("one_thread")
 def test_tiny_bert_on_squad_returns_spans_of_the_context(tiny_bert, tmp_path):
     data, evaluation = write_squad(tmp_path / "squad")
     out = tmp_path / "out"
-    results = fine_tune(tiny_request(data, out, tiny_bert))
+    results = fine_tune(qa_request(data, out, tiny_bert))
 
     loss = losses(out)
     assert len(loss) >= 4 and loss[-1] < 0.8 * loss[0], loss
@@ -269,7 +213,7 @@ def test_same_seed_same_answers(tiny_bert, tmp_path):
     data, _ = write_squad(tmp_path / "squad", n_train=32, n_eval=12)
     runs = []
     for name in ("a", "b"):
-        results = fine_tune(tiny_request(data, tmp_path / name, tiny_bert, seed=3, epochs=1))
+        results = fine_tune(qa_request(data, tmp_path / name, tiny_bert, seed=3, epochs=1))
         runs.append((results["per_seed"][0]["metrics"], (tmp_path / name / "predictions_validation.jsonl").read_text(),
                      losses(tmp_path / name)))
     assert runs[0] == runs[1]

@@ -7,7 +7,6 @@ in the shared task's own column format; the real MiniLM trains on a slice of the
 from __future__ import annotations
 
 import json
-import random
 import time
 
 import datasets
@@ -19,51 +18,15 @@ from hubkit.datasets.spec import TaskSpec
 from hubkit.train.errors import TrainingError
 from hubkit.train.fine_tune import TrainRequest, fine_tune
 from hubkit.train.recipes import recipe_for
-from train_helpers import losses, one_thread  # noqa: F401 (one_thread is a fixture)
 from hubkit.train.tagging import IGNORE, NO_WORD, TaggingTask, first_subtoken_labels, word_tag_ids
+from helpers.data import write_conll
+from helpers.training import losses, tagging_request
 
 NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-# Long, rare names split into several WordPiece sub-tokens: the first-sub-token rule matters.
-PEOPLE = [("Anneliese", "Schwarzkopf"), ("Kwame", "Nkrumah"), ("Jacinda", "Ardern"), ("Bartholomew", "Oyelaran"),
-          ("Ludmila", "Zdravkovic"), ("Oscar", "Lindqvist")]
-PLACES = ["Ouagadougou", "Reykjavik", "Tegucigalpa", "Paris", "Vladivostok", "Kathmandu"]
-CLUBS = [("Borussia", "Dortmund"), ("Red", "Star", "Belgrade"), ("Ajax",), ("Leicestershire",)]
-
-
-def sentence(rng: random.Random) -> list[tuple[str, str]]:
-    """One sentence as (word, IOB2 tag) pairs, from a few templates with random names."""
-    person, place, club = rng.choice(PEOPLE), rng.choice(PLACES), rng.choice(CLUBS)
-    words = [(person[0], "B-PER"), (person[1], "I-PER")]
-    words += [(w, "O") for w in rng.choice([["joined"], ["signed", "for"], ["left"]])]
-    words += [(w, "B-ORG" if i == 0 else "I-ORG") for i, w in enumerate(club)]
-    words += [(w, "O") for w in rng.choice([["in"], ["near"], ["after", "a", "match", "in"]])]
-    words += [(place, "B-LOC"), (".", "O")]
-    return words
-
-
-def write_conll(folder, n_train: int = 160, n_eval: int = 30, seed: int = 0):
-    """eng.train / eng.testa / eng.testb in the shared task's ``word POS chunk NER`` lines."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, n in (("eng.train", n_train), ("eng.testa", n_eval), ("eng.testb", n_eval)):
-        lines = ["-DOCSTART- -X- O O", ""]
-        for _ in range(n):
-            lines += [f"{word} NNP I-NP {tag}" for word, tag in sentence(rng)] + [""]
-        (folder / name).write_text("\n".join(lines) + "\n")
-    return folder
-
 
 
 def read_jsonl(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def tiny_request(data_dir, output_dir, model, seed=42, **recipe):
-    values = {"model": str(model), "epochs": 4, "learning_rate": 3e-3, "batch_size": 16, "warmup_ratio": 0.0,
-              **recipe}
-    return TrainRequest(dataset="conll2003", data_dir=str(data_dir), output_dir=output_dir,
-                        recipe=recipe_for("conll2003", overrides=values), seeds=(seed,), n_resamples=50,
-                        progress=False)
 
 
 def test_labels_go_on_the_first_subtoken_and_predictions_come_back_per_word(tiny_bert):
@@ -118,7 +81,7 @@ def test_tiny_bert_learns_conll_tags_with_word_level_predictions(tiny_bert, tmp_
 
     data = write_conll(tmp_path / "conll")
     out = tmp_path / "out"
-    results = fine_tune(tiny_request(data, out, tiny_bert))
+    results = fine_tune(tagging_request(data, out, tiny_bert))
 
     loss = losses(out)
     assert len(loss) >= 4 and loss[-1] < 0.5 * loss[0], loss

@@ -21,49 +21,16 @@ from hubkit.cli import main
 from hubkit.train.recipes import Recipe
 from hubkit.transfer_curve.subsets import apportion, optimizer_steps, repeats_for, stratified_subsets
 
-POSITIVE = ["great", "wonderful", "superb", "moving", "funny", "brilliant"]
-NEGATIVE = ["awful", "boring", "dull", "terrible", "clumsy", "tedious"]
-FILLER = ["the", "movie", "film", "plot", "acting", "was", "really", "quite", "and", "its"]
-# Imbalanced on purpose (about 70% positive), so stratification has something to preserve.
-POSITIVE_SHARE = 0.7
+from helpers.data import FILLER, NEGATIVE, POSITIVE, write_sst2
 
-
-def write_sst2(folder: Path, n_train: int = 300, n_dev: int = 60, seed: int = 0) -> Path:
-    """An SST-2-format folder (train.tsv, dev.tsv, test.tsv) whose labels follow a sentiment word."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def rows(n: int) -> str:
-        lines = []
-        for _ in range(n):
-            label = int(rng.random() < POSITIVE_SHARE)
-            words = rng.sample(FILLER, rng.randint(2, 6)) + [rng.choice(POSITIVE if label else NEGATIVE)]
-            rng.shuffle(words)
-            lines.append(f"{' '.join(words)}\t{label}")
-        return "sentence\tlabel\n" + "\n".join(lines) + "\n"
-
-    (folder / "train.tsv").write_text(rows(n_train))
-    (folder / "dev.tsv").write_text(rows(n_dev))
-    (folder / "test.tsv").write_text("index\tsentence\n0\tplain text\n")
-    return folder
+# Skewed classes (70 % positive): the stratified subsets must keep that share at every size.
+CURVE_DATA = {"n_train": 300, "n_dev": 60, "positive_share": 0.7, "filler": (2, 6), "n_test": 1}
 
 
 def curve_args(data: Path, model: Path, out: Path, *extra: str) -> list[str]:
     return ["transfer-curve", "sst2", "--data-dir", str(data), "--model", str(model), "--sizes", "16,128",
             "--seeds", "2", "--epochs", "4", "--learning-rate", "3e-3", "--batch-size", "16", "--min-steps", "60",
             "--output", str(out), "--no-progress", *extra]
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny models gain nothing from intra-op threads; on cores shared with other jobs, spin-waiting
-    threads make each step many times slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def invoke(args: list[str]):
@@ -112,7 +79,7 @@ def test_small_subsets_are_cycled_to_the_minimum_steps_and_no_further(epochs, ba
 # --- the command, end to end ---------------------------------------------------------------------
 
 def test_curve_files_structure_determinism_and_card(tmp_path, tiny_bert, one_thread):
-    data = write_sst2(tmp_path / "sst2")
+    data = write_sst2(tmp_path / "sst2", **CURVE_DATA)
     # A `hubkit train` folder first: the curve goes into it, and its card must then show the curve.
     model_out = tmp_path / "model"
     trained = invoke(["train", "sst2", "--data-dir", str(data), "--model", str(tiny_bert), "--output-dir",
@@ -177,7 +144,7 @@ def test_curve_files_structure_determinism_and_card(tmp_path, tiny_bert, one_thr
 
 
 def test_domain_adapted_variant(tmp_path, tiny_bert, one_thread):
-    data = write_sst2(tmp_path / "sst2")
+    data = write_sst2(tmp_path / "sst2", **CURVE_DATA)
     rng = random.Random(3)
     corpus = tmp_path / "reviews.txt"
     corpus.write_text("\n".join(" ".join(rng.sample(FILLER + POSITIVE + NEGATIVE, 8)) for _ in range(200)) + "\n")
@@ -203,7 +170,7 @@ def test_domain_adapted_variant(tmp_path, tiny_bert, one_thread):
 @pytest.mark.parametrize("sizes, message", [("16,400", "larger than the training split (300 examples)"),
                                             ("1,16", "smaller than the number of labels (2)")])
 def test_sizes_the_data_cannot_give(tmp_path, tiny_bert, sizes, message):
-    data = write_sst2(tmp_path / "sst2")
+    data = write_sst2(tmp_path / "sst2", **CURVE_DATA)
     out = tmp_path / "out"
     args = curve_args(data, tiny_bert, out)
     args[args.index("--sizes") + 1] = sizes
@@ -221,7 +188,7 @@ def test_malformed_sizes(tmp_path, sizes):
 
 
 def test_refuses_to_overwrite_a_curve(tmp_path, tiny_bert):
-    data = write_sst2(tmp_path / "sst2")
+    data = write_sst2(tmp_path / "sst2", **CURVE_DATA)
     out = tmp_path / "out"
     out.mkdir()
     (out / "curve.json").write_text("{}")
@@ -237,7 +204,7 @@ def test_missing_dataset_files(tmp_path, tiny_bert):
 
 
 def test_unknown_model(tmp_path, hub):
-    data = write_sst2(tmp_path / "sst2")
+    data = write_sst2(tmp_path / "sst2", **CURVE_DATA)
     result = CliRunner().invoke(main, curve_args(data, Path("acme/no-such-model"), tmp_path / "out"))
     assert result.exit_code == 1 and "acme/no-such-model" in result.output
     assert len(result.output.strip().splitlines()) == 1

@@ -23,19 +23,6 @@ from hubkit.transfer_curve.subsets import apportion
 SIZES = (32, 128, 512)
 
 
-@pytest.fixture
-def one_thread():
-    """One intra-op thread: on cores shared with other jobs, torch's spin-waiting threads made this
-    test ten times slower (measured: 2 threads beside one other training job, over 14 CPU minutes
-    instead of 3.5); one thread costs a little on idle cores and is safe on busy ones."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.slow
 def test_pretrained_beats_random_init_on_sst2_at_every_size(tmp_path, real_data, hub, minilm, one_thread):
     sst2 = real_data / "glue" / "SST-2"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, snapshot_download
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (this file is tests/helpers/…)
 
 
 def machine_markers(extra_paths: list[Path]) -> list[bytes]:

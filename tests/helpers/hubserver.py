@@ -22,13 +22,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def create_token(data_dir: Path, user: str, *, read_only: bool = False, orgs: tuple[str, ...] = ()) -> str:
-    """A token made through the real CLI, whose last stdout line is the token."""
+def create_token(data_dir: Path, user: str, *, read_only: bool = False, orgs: tuple[str, ...] = (),
+                 read_orgs: tuple[str, ...] = ()) -> str:
+    """A token made through the real CLI, whose last stdout line is the token. ``read_orgs``: orgs
+    the user joins with the read role."""
     command = [sys.executable, "-m", "hubkit.cli", "hub", "token", "create", user, "--data-dir", str(data_dir)]
     if read_only:
         command.append("--read-only")
     for org in orgs:
         command += ["--org", org]
+    for org in read_orgs:
+        command += ["--read-org", org]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return out.strip().splitlines()[-1]
 
