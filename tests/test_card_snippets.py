@@ -25,12 +25,10 @@ import pytest
 
 from hubkit.recipes import recipe_for
 from hubkit.train.fine_tune import TrainRequest, fine_tune
-from helpers.data import write_conll, write_mrpc, write_squad, write_sst2
+from helpers.data import WORDS, write_conll, write_mrpc, write_squad, write_sst2, write_wikitext
 
 USAGE = re.compile(r"<!-- hubkit:begin usage -->\n(.*?)<!-- hubkit:end usage -->", re.DOTALL)
 CODE = re.compile(r"```python\n(.*?)```", re.DOTALL)
-WORDS = ["the", "river", "ran", "past", "old", "mill", "and", "a", "heron", "stood", "still", "in", "reeds",
-         "while", "rain", "fell", "on", "stone", "bridge", "children", "watched", "from", "window"]
 
 
 def train(dataset: str, data: Path, out: Path, model: Path, **recipe: Any) -> Path:
@@ -39,18 +37,6 @@ def train(dataset: str, data: Path, out: Path, model: Path, **recipe: Any) -> Pa
     fine_tune(TrainRequest(dataset=dataset, data_dir=str(data), output_dir=out,
                            recipe=recipe_for(dataset, overrides=values), n_resamples=20, progress=False))
     return out
-
-
-def write_wikitext(folder: Path) -> Path:
-    """The three ``wiki.*.tokens`` files of WikiText-2's layout, of random river-and-heron prose."""
-    rng = random.Random(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", 60), ("valid", 12), ("test", 6)):
-        lines = [" = Heron = ", ""]
-        for _ in range(n):
-            lines.append(" " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 24))) + " ")
-        (folder / f"wiki.{split}.tokens").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
 
 
 def tiny_gpt2(folder: Path) -> Path:

@@ -183,3 +183,21 @@ def write_squad(folder: Path, n_train: int = 96, n_eval: int = 24, seed: int = 0
     squad_file(folder / "dev-v1.1.json", {"More cities": evaluation})
     return folder, evaluation
 
+
+# ---------------------------------------------------------------- language modelling (WikiText-2)
+
+# Words of the synthetic prose a tiny language model is trained on.
+WORDS = ["the", "river", "ran", "past", "old", "mill", "and", "a", "heron", "stood", "still", "in", "reeds",
+         "while", "rain", "fell", "on", "stone", "bridge", "children", "watched", "from", "window"]
+
+
+def write_wikitext(folder: Path) -> Path:
+    """The three ``wiki.*.tokens`` files of WikiText-2's layout, of random river-and-heron prose."""
+    rng = random.Random(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", 60), ("valid", 12), ("test", 6)):
+        lines = [" = Heron = ", ""]
+        for _ in range(n):
+            lines.append(" " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 24))) + " ")
+        (folder / f"wiki.{split}.tokens").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
