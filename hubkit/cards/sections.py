@@ -89,7 +89,8 @@ def summary(ctx: CardContext) -> str:
     lines = [f"# {ctx.model_name}", ""]
     if ctx.kind == "training":
         base = ctx.base_model
-        lines.append(f"A {task} model: {model_link(base.get('id'), base.get('revision'))} fine-tuned with hubkit on "
+        article = "An" if task[:1].lower() in "aeiou" else "A"
+        lines.append(f"{article} {task} model: {model_link(base.get('id'), base.get('revision'))} fine-tuned with hubkit on "
                      f"{dataset_phrase(ctx)}.")
     else:
         lines.append(f"An evaluation with hubkit of {evaluated_model(ctx)} on "
