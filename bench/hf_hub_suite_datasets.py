@@ -227,20 +227,14 @@ def ci_hub_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def set_ci_hub_access_token(ci_hub_config: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The CI token saved as the user's stored token (what ``hf auth login`` writes), for tests
-    that call the libraries without ``token=``.
+    """The CI token as the ambient ``HF_TOKEN``, for tests that call the libraries without ``token=``.
 
-    The token file is per test: ``hf_hub_suite_plugin`` points ``HF_TOKEN_PATH`` into the test's
-    own temp dir.
+    An environment variable, not a token file: ``push_to_hub(num_proc=...)`` uploads from
+    *spawned* worker processes, which inherit the environment but not this process's patched
+    token path.
     """
-    from huggingface_hub import constants
-
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    path = Path(constants.HF_TOKEN_PATH)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CI_HUB_USER_TOKEN)
+    monkeypatch.setenv("HF_TOKEN", CI_HUB_USER_TOKEN)
     yield
-    path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -353,6 +347,28 @@ def _own_datasets_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setattr(datasets.config, "EXTRACTED_DATASETS_PATH", base / "datasets" / "downloads" / "extracted")
 
 
+def write_media_samples(data_dir: Path) -> None:
+    """Sample media at the paths some push tests name (``tests/features/data/``), which the sdist
+    does not ship: an RGB JPEG and a 44.1 kHz WAV. The tests compare what they pushed with what
+    they load back, so any valid file of the right kind does."""
+    import wave
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    image = data_dir / "test_image_rgb.jpg"
+    if not image.exists():
+        from PIL import Image
+
+        Image.new("RGB", (64, 48), color=(30, 120, 200)).save(image)
+    audio = data_dir / "test_audio_44100.wav"
+    if not audio.exists():
+        with wave.open(str(audio), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(44100)
+            out.writeframes(bytes(2 * 4410))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for marker in ("integration", "unit", "high_memory"):
         config.addinivalue_line("markers", f"{marker}: datasets suite marker")
+    write_media_samples(Path(config.rootpath) / "tests" / "features" / "data")
