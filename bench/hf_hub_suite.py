@@ -307,6 +307,12 @@ def report(results: dict[str, Any], renames: dict[str, str]) -> str:
         lines += [f"  {old} -> {new}" for old, new in renames.items()]
     lines += ["", "== per file =="] + table("file", tests, file_of)
     lines += ["", "== per class =="] + table("class", tests, class_of)
+    blocked = collections.Counter(host for t in tests for host in t["blocked"])
+    if blocked:
+        # Passing tests too: a library that quietly falls back when a host is unreachable (datasets
+        # asks the dataset viewer at datasets-server.<endpoint host>) still shows here.
+        lines += ["", "== hosts the guard refused (number of tests, passing ones included) =="]
+        lines += [f"{n:>4}  {host}" for host, n in blocked.most_common()]
     failing = [t for t in tests if t["outcome"] in ("failed", "error", None)]
     lines += ["", f"== failing ({len(failing)}) =="]
     for test in sorted(failing, key=lambda t: t["nodeid"]):
