@@ -65,7 +65,7 @@ CI_HUB_FIXTURES = frozenset({
     "ci_hub_config", "ci_hfh_hf_hub_url", "set_ci_hub_access_token", "hf_api", "hf_token", "cleanup_repo",
     "temporary_repo", "hf_private_dataset_repo_txt_data", "hf_private_dataset_repo_zipped_txt_data",
     "hf_private_dataset_repo_zipped_img_data", "hf_gated_dataset_repo_txt_data"})
-PRODUCTION_NAMES = re.compile(r"hf-internal-testing/|https://huggingface\.co|SAMPLE_\w*DATASET")
+PRODUCTION_NAMES = re.compile(r"hf-internal-testing/|SAMPLE_\w*DATASET")
 
 
 def _source(item: pytest.Item) -> str:
@@ -85,14 +85,19 @@ def _uses_ci_hub(item: pytest.Item) -> bool:
 
 
 def _uses_production(item: pytest.Item) -> bool:
-    """Names one of huggingface.co's ``hf-internal-testing`` repos (in its code or its parameters)."""
-    return bool(PRODUCTION_NAMES.search(_source(item)) or PRODUCTION_NAMES.search(item.nodeid))
+    """Marked ``integration`` (upstream's mark for tests that need the network) or names one of
+    huggingface.co's ``hf-internal-testing`` repos, in its code or its parameters.
+
+    A test that only formats a huggingface.co URL (``hf_dataset_url``) is neither: it is local.
+    """
+    return (item.get_closest_marker("integration") is not None
+            or bool(PRODUCTION_NAMES.search(_source(item)) or PRODUCTION_NAMES.search(item.nodeid)))
 
 
 OUT_OF_SCOPE: list[tuple[str, Callable[[pytest.Item], bool]]] = [
     ("Storage Buckets: Xet-only storage (files are addressed by xet hash), which hubkit does not serve",
      _uses_buckets),
-    ("production: reads huggingface.co's hf-internal-testing repos (not on a local hub)",
+    ("production: needs huggingface.co's hf-internal-testing repos or another internet host (upstream: integration)",
      lambda item: _uses_production(item) and not _uses_ci_hub(item)),
     ("not hub-facing: uses no CI Hub fixture (local files, mocks, or the network only through mocks)",
      lambda item: not _uses_ci_hub(item)),
