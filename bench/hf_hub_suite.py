@@ -1,18 +1,23 @@
-"""Run huggingface_hub's own test suite against ``hubkit hub serve`` and report what passes.
+"""Run the client libraries' own test suites against ``hubkit hub serve`` and report what passes.
 
-Our tests of the hub were written by us; the client library's own tests, which its maintainers
-run against their CI Hub, are a check we did not write. This harness:
+Our tests of the hub were written by us; the client libraries' own tests, which their maintainers
+run against their CI Hub, are a check we did not write. For ``huggingface_hub`` (the default),
+and with ``--library`` for the hub-facing tests of ``datasets`` and ``evaluate`` (or ``all``;
+what differs per library is in ``bench/hf_hub_suite_libs.py``), this harness:
 
-1. downloads the sdist of the *installed* ``huggingface_hub`` version from the package index
+1. downloads the sdist of the *installed* version of the library from the package index
    (``pip download``; ``--sdist PATH`` reuses one) and unpacks its ``tests/`` into the work dir;
-   the tests are never copied into this project;
-2. installs the suite's test-only dependencies that are missing (``pytest-mock``) into the work
-   dir, not into the environment;
+   the tests are never copied into this project; the modules of the test tree the sdist does not
+   ship (conftest, ``datasets``' ``tests/fixtures/hub.py`` and ``tests/utils.py``) are generated
+   one-liners that import our own code in ``bench/``;
+2. installs the suite's test-only dependencies that are missing (``pytest-mock``, ``zstandard``)
+   into the work dir, not into the environment;
 3. starts a hub server on 127.0.0.1 over a fresh data dir, and registers on it the suite's fixed
    CI users, organisations and token strings (``hubkit.hub.admin.register_token``);
-4. runs pytest over the in-scope files with ``bench/hf_hub_suite_plugin.py`` as the suite's
-   conftest: fixtures, staging endpoint pointed at our server, a guard refusing every host but
-   127.0.0.1, deselection of the out-of-scope groups (each with its reason);
+4. runs pytest over the in-scope files with ``bench/hf_hub_suite_plugin.py`` (and, for
+   ``datasets``, ``bench/hf_hub_suite_datasets.py``) as the suite's conftest: fixtures, CI
+   endpoint pointed at our server, a guard refusing every host but 127.0.0.1, deselection of the
+   out-of-scope groups (each with its reason);
 5. prints passed/failed/skipped per file and per class, the in-scope pass rate, the rate among
    the tests that sent at least one request to our server, and every failing test with the error
    answers our server gave it.
@@ -21,7 +26,8 @@ Everything it writes stays under its work dir (a new temporary dir unless ``--wo
 the ``--json`` file. It needs the network only to fetch the sdist (and pytest-mock), so CI does not
 run it.
 
-    python bench/hf_hub_suite.py [--files test_hf_api,test_repocard] [-k EXPR] [--json OUT] [--keep]
+    python bench/hf_hub_suite.py [--library huggingface_hub|datasets|evaluate|all]
+                                 [--files test_hf_api,test_repocard] [-k EXPR] [--json OUT] [--keep]
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from helpers.hubserver import HubProcess
+from hf_hub_suite_libs import DATASETS, EVALUATE, Library
 
 IN_SCOPE_FILES = ("test_hf_api", "test_file_download", "test_snapshot_download", "test_repocard",
                   "test_commit_api", "test_hf_file_system")
@@ -67,25 +74,26 @@ point_testing_constants(testing_constants)
 
 
 # ----- getting the suite -----
-def fetch_sdist(version: str, into: Path) -> Path:
-    """The sdist of ``huggingface_hub==version``, downloaded once into ``into``."""
+def fetch_sdist(dist: str, version: str, into: Path) -> Path:
+    """The sdist of ``dist==version``, downloaded once into ``into``."""
     into.mkdir(parents=True, exist_ok=True)
-    existing = sorted(into.glob(f"huggingface_hub-{version}.tar.gz"))
+    existing = sorted(into.glob(f"{dist}-{version}.tar.gz"))
     if existing:
         return existing[0]
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-cache-dir", "--no-deps",
-                    "--no-binary", ":all:", f"huggingface_hub=={version}", "-d", str(into)], check=True)
-    found = sorted(into.glob("huggingface_hub-*.tar.gz"))
+                    "--no-binary", ":all:", f"{dist}=={version}", "-d", str(into)], check=True)
+    found = sorted(into.glob(f"{dist}-*.tar.gz"))
     if not found:
-        raise SystemExit(f"pip download left no huggingface_hub sdist in {into}")
+        raise SystemExit(f"pip download left no {dist} sdist in {into}")
     return found[0]
 
 
-def unpack_tests(sdist: Path, suite_root: Path) -> Path:
-    """Unpack only ``tests/`` of the sdist into ``suite_root/tests`` and make it a package.
+def unpack_tests(sdist: Path, suite_root: Path, generated: dict[str, str]) -> Path | None:
+    """Unpack only ``tests/`` of the sdist into ``suite_root/tests`` and add the generated modules.
 
-    The sdist ships the tests without upstream's conftest and ``__init__.py``; the test modules
-    import ``.conftest`` and ``.testing_constants``, so both are supplied here.
+    The sdists ship the test modules without upstream's conftest and ``__init__.py`` (and, for
+    ``datasets``, without ``tests/fixtures/`` and ``tests/utils.py``); the modules import them
+    relatively, so ``generated`` supplies them. None when the sdist has no ``tests/`` at all.
     """
     tests_dir = suite_root / "tests"
     if tests_dir.exists():
@@ -96,8 +104,11 @@ def unpack_tests(sdist: Path, suite_root: Path) -> Path:
         for member in members:
             member.name = member.name.split("/", 1)[1]
         archive.extractall(suite_root, members=members, filter="data")
-    (tests_dir / "__init__.py").write_text("")
-    (tests_dir / "conftest.py").write_text(GENERATED_CONFTEST)
+    if not members:
+        return None
+    for relative, text in generated.items():
+        (tests_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tests_dir / relative).write_text(text)
     (suite_root / "pytest.ini").write_text("[pytest]\naddopts =\n")
     return tests_dir
 
@@ -107,9 +118,9 @@ def _inside_tests(name: str) -> bool:
     return len(parts) >= 3 and parts[1] == "tests"
 
 
-def install_missing_test_deps(into: Path) -> list[str]:
+def install_missing_test_deps(into: Path, test_deps: dict[str, str]) -> list[str]:
     """``pip install --target`` the suite's test dependencies this environment lacks; returns them."""
-    missing = [dist for module, dist in SUITE_TEST_DEPS.items() if importlib.util.find_spec(module) is None]
+    missing = [dist for module, dist in test_deps.items() if importlib.util.find_spec(module) is None]
     if missing and not any(into.glob("*.dist-info")):
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", "--no-deps",
                         "--target", str(into), *missing], check=True)
@@ -141,6 +152,16 @@ def suite_accounts(constants: ModuleType) -> list[dict[str, Any]]:
     ]
 
 
+HUGGINGFACE_HUB = Library(
+    name="huggingface_hub",
+    files=IN_SCOPE_FILES,
+    accounts=lambda tests_dir: suite_accounts(load_constants(tests_dir)),
+    generated={"__init__.py": "", "conftest.py": GENERATED_CONFTEST},
+    test_deps=SUITE_TEST_DEPS,
+)
+LIBRARIES = {library.name: library for library in (HUGGINGFACE_HUB, DATASETS, EVALUATE)}
+
+
 def register_accounts(data_dir: Path, accounts: list[dict[str, Any]]) -> dict[str, str]:
     """Register every account's token string on the hub; returns the user names that had to change.
 
@@ -167,9 +188,11 @@ def register_accounts(data_dir: Path, accounts: list[dict[str, Any]]) -> dict[st
 
 
 # ----- running pytest -----
-def pytest_command(suite_root: Path, files: list[str], keyword: str | None, basetemp: Path) -> list[str]:
+def pytest_command(suite_root: Path, files: list[str], keyword: str | None, basetemp: Path,
+                   plugins: tuple[str, ...] = ()) -> list[str]:
     command = [sys.executable, "-m", "pytest", "-c", str(suite_root / "pytest.ini"), "--rootdir", str(suite_root),
-               "-p", "hf_hub_suite_plugin", "-p", "no:cacheprovider", "--basetemp", str(basetemp),
+               "-p", "hf_hub_suite_plugin", *(arg for plugin in plugins for arg in ("-p", plugin)),
+               "-p", "no:cacheprovider", "--basetemp", str(basetemp),
                "-q", "--no-header", "-rN", "--tb=line", "--color=no"]
     if importlib.util.find_spec("pytest_timeout") is not None:
         command += ["--timeout", str(PER_TEST_TIMEOUT_S)]
@@ -178,10 +201,12 @@ def pytest_command(suite_root: Path, files: list[str], keyword: str | None, base
     return command + [str(suite_root / "tests" / f"{name}.py") for name in files]
 
 
-def pytest_environment(work: Path, endpoint: str, results: Path, renames: dict[str, str], deps: Path) -> dict[str, str]:
+def pytest_environment(work: Path, endpoint: str, results: Path, renames: dict[str, str], deps: Path,
+                       library: str = "huggingface_hub") -> dict[str, str]:
     """The suite's environment: our endpoint, no ambient token, caches and home inside the work dir."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_CO_STAGING", "HF_HUB_OFFLINE")}
+           if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_CO_STAGING", "HF_HUB_OFFLINE",
+                         "HF_DATASETS_OFFLINE", "HF_DATASETS_CACHE")}
     for name in ("home", "hf-home", "tmp"):
         (work / name).mkdir(exist_ok=True)
     env.update({
@@ -193,12 +218,15 @@ def pytest_environment(work: Path, endpoint: str, results: Path, renames: dict[s
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "DISABLE_SYMLINKS_IN_WINDOWS_TESTS": "1",
         "HF_HOME": str(work / "hf-home"),
+        "HF_DATASETS_CACHE": str(work / "hf-home" / "datasets"),
+        "HF_UPDATE_DOWNLOAD_COUNTS": "false",
         "HOME": str(work / "home"),
         "TMPDIR": str(work / "tmp"),
         "GIT_CONFIG_NOSYSTEM": "1",
         "HF_HUB_SUITE_ENDPOINT": endpoint,
         "HF_HUB_SUITE_RESULTS": str(results),
         "HF_HUB_SUITE_USER_RENAMES": json.dumps(renames),
+        "HF_HUB_SUITE_LIBRARY": library,
     })
     return env
 
@@ -279,6 +307,12 @@ def report(results: dict[str, Any], renames: dict[str, str]) -> str:
         lines += [f"  {old} -> {new}" for old, new in renames.items()]
     lines += ["", "== per file =="] + table("file", tests, file_of)
     lines += ["", "== per class =="] + table("class", tests, class_of)
+    blocked = collections.Counter(host for t in tests for host in t["blocked"])
+    if blocked:
+        # Passing tests too: a library that quietly falls back when a host is unreachable (datasets
+        # asks the dataset viewer at datasets-server.<endpoint host>) still shows here.
+        lines += ["", "== hosts the guard refused (number of tests, passing ones included) =="]
+        lines += [f"{n:>4}  {host}" for host, n in blocked.most_common()]
     failing = [t for t in tests if t["outcome"] in ("failed", "error", None)]
     lines += ["", f"== failing ({len(failing)}) =="]
     for test in sorted(failing, key=lambda t: t["nodeid"]):
@@ -298,61 +332,104 @@ def _pct(part: int, whole: int) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--library", default="huggingface_hub", choices=[*LIBRARIES, "all"],
+                        help="whose test suite to run (default: huggingface_hub)")
     parser.add_argument("--workdir", type=Path, help="where everything is written (default: a new temp dir)")
-    parser.add_argument("--sdist", type=Path, help="reuse this huggingface_hub sdist instead of downloading it")
-    parser.add_argument("--files", default=",".join(IN_SCOPE_FILES),
-                        help="comma-separated test modules, without .py (default: all in scope)")
+    parser.add_argument("--sdist", type=Path, help="reuse this sdist of the library instead of downloading it")
+    parser.add_argument("--files", help="comma-separated test modules, without .py (default: all in scope)")
     parser.add_argument("-k", dest="keyword", help="passed to pytest -k")
     parser.add_argument("--json", dest="json_out", type=Path, help="write per-test results and the summary here")
     parser.add_argument("--keep", action="store_true", help="keep the hub's data dir (and a temp work dir)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.library == "all" and (args.sdist or args.files):
+        parser.error("--sdist and --files name one library's files; use them with one --library")
+    return args
 
 
-def prepare_suite(args: argparse.Namespace, work: Path) -> tuple[Path, Path, str]:
-    """Unpacked tests and installed test deps; returns (suite root, deps dir, library version)."""
-    version = importlib.metadata.version("huggingface_hub")
-    sdist = args.sdist.resolve() if args.sdist else fetch_sdist(version, work / "sdist")
+def prepare_suite(library: Library, args: argparse.Namespace, work: Path) -> tuple[Path | None, Path, str]:
+    """Unpacked tests and installed test deps; returns (suite root or None, deps dir, library version).
+
+    The suite root is None when the sdist ships no ``tests/``.
+    """
+    version = importlib.metadata.version(library.name)
+    sdist = args.sdist.resolve() if args.sdist else fetch_sdist(library.name, version, work / "sdist")
     suite_root = work / "suite"
-    unpack_tests(sdist, suite_root)
+    if unpack_tests(sdist, suite_root, library.generated) is None:
+        return None, work / "deps", version
     deps = work / "deps"
     deps.mkdir(exist_ok=True)
-    installed = install_missing_test_deps(deps)
-    print(f"huggingface_hub {version}: tests from {sdist.name}; test deps installed in the work dir: "
+    installed = install_missing_test_deps(deps, library.test_deps)
+    print(f"{library.name} {version}: tests from {sdist.name}; test deps installed in the work dir: "
           f"{', '.join(installed) or 'none'}", flush=True)
     return suite_root, deps, version
+
+
+def run_library(library: Library, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Run one library's in-scope tests against a fresh hub; print and return its results."""
+    work.mkdir(parents=True, exist_ok=True)
+    suite_root, deps, version = prepare_suite(library, args, work)
+    if suite_root is None:
+        if library.without_tests is None:
+            raise SystemExit(f"the {library.name} {version} sdist has no tests/")
+        print(f"\n== {library.name} {version}: nothing to run: {library.without_tests} ==", flush=True)
+        return {"library": library.name, "version": version, "not_run": library.without_tests,
+                "tests": [], "deselected": [], "summary": None}
+    files = ([f.strip().removesuffix(".py") for f in args.files.split(",") if f.strip()]
+             if args.files else list(library.files))
+    data_dir = work / "hub-data"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    renames = register_accounts(data_dir, library.accounts(suite_root / "tests"))
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    server = HubProcess(data_dir).start()
+    results_path = work / "results.json"
+    try:
+        env = pytest_environment(work, server.endpoint, results_path, renames, deps, library.name)
+        run_suite(pytest_command(suite_root, files, args.keyword, work / "pytest-tmp", library.plugins), env,
+                  suite_root, work / "pytest.log")
+    finally:
+        server.stop()
+    results = json.loads(results_path.read_text())
+    print(f"\n######## {library.name} {version} ########")
+    print(report(results, renames))
+    if args.keep:
+        print(f"kept: {work} (hub data: {data_dir}, server log: {server.log_path})")
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {"library": library.name, "version": version, "summary": summary(results, renames), **results}
+
+
+def overall_lines(runs: list[dict[str, Any]]) -> list[str]:
+    """One line per library: its in-scope pass rate, or why nothing ran."""
+    lines = ["", "== per library =="]
+    for run in runs:
+        facts = run["summary"]
+        if facts is None:
+            lines.append(f"{run['library']} {run['version']}: not run: {run['not_run']}")
+        else:
+            lines.append(f"{run['library']} {run['version']}: {facts['passed']} of {facts['run']} in-scope pass "
+                         f"({_pct(facts['passed'], facts['run'])}), {facts['skipped']} skipped, "
+                         f"{sum(facts['deselected'].values())} deselected")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     fresh = args.workdir is None
     work = (Path(tempfile.mkdtemp(prefix="hf-hub-suite-")) if fresh else args.workdir).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    files = [f.strip().removesuffix(".py") for f in args.files.split(",") if f.strip()]
-    suite_root, deps, version = prepare_suite(args, work)
-    data_dir = work / "hub-data"
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    renames = register_accounts(data_dir, suite_accounts(load_constants(suite_root / "tests")))
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    server = HubProcess(data_dir).start()
-    results_path = work / "results.json"
-    try:
-        env = pytest_environment(work, server.endpoint, results_path, renames, deps)
-        run_suite(pytest_command(suite_root, files, args.keyword, work / "pytest-tmp"), env, suite_root,
-                  work / "pytest.log")
-    finally:
-        server.stop()
-    results = json.loads(results_path.read_text())
-    print(report(results, renames))
+    names = list(LIBRARIES) if args.library == "all" else [args.library]
+    # The huggingface_hub run keeps the work dir layout it always had; the others get a subdir.
+    runs = [run_library(LIBRARIES[name], args, work if name == "huggingface_hub" else work / name)
+            for name in names]
+    if len(runs) > 1:
+        print("\n".join(overall_lines(runs)))
     if args.json_out:
-        args.json_out.write_text(json.dumps({"huggingface_hub": version, "summary": summary(results, renames),
-                                             **results}, indent=1))
-    if args.keep:
-        print(f"kept: {work} (hub data: {data_dir}, server log: {server.log_path})")
-    elif fresh:
+        payload = runs[0] if len(runs) == 1 else {"libraries": runs}
+        if len(runs) == 1 and runs[0]["library"] == "huggingface_hub":
+            payload = {"huggingface_hub": runs[0]["version"], **runs[0]}
+        args.json_out.write_text(json.dumps(payload, indent=1))
+    if fresh and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    else:
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

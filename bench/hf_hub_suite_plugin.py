@@ -1,4 +1,5 @@
-"""pytest plugin that runs huggingface_hub's own tests against a local ``hubkit hub serve``.
+"""pytest plugin that runs huggingface_hub's own tests (and, with ``hf_hub_suite_datasets``,
+``datasets``' hub-facing ones) against a local ``hubkit hub serve``.
 
 Loaded by ``bench/hf_hub_suite.py`` (``-p hf_hub_suite_plugin``) into a pytest process over the
 test files unpacked from the library's sdist. The sdist ships the tests without the conftest that
@@ -39,6 +40,7 @@ import pytest
 
 ENDPOINT = os.environ.get("HF_HUB_SUITE_ENDPOINT", "")
 RESULTS_PATH = os.environ.get("HF_HUB_SUITE_RESULTS", "")
+LIBRARY = os.environ.get("HF_HUB_SUITE_LIBRARY", "huggingface_hub")
 # The suite's fixed user names our hub refuses, mapped to names it accepts (see the driver).
 USER_RENAMES: dict[str, str] = json.loads(os.environ.get("HF_HUB_SUITE_USER_RENAMES", "{}"))
 STAGING_HOST = "hub-ci.huggingface.co"
@@ -90,9 +92,22 @@ OUT_OF_SCOPE: list[tuple[str, Callable[[pytest.Item], bool]]] = [
 ]
 
 
+def scope_rules() -> list[tuple[str, Callable[[pytest.Item], bool]]]:
+    """The out-of-scope rules of the library whose suite runs (``HF_HUB_SUITE_LIBRARY``).
+
+    One collection hook deselects for every library, so that the record and the report are the
+    same; only the rules differ, and ``datasets``' rules live with its fixtures.
+    """
+    if LIBRARY == "datasets":
+        from hf_hub_suite_datasets import OUT_OF_SCOPE as datasets_rules
+
+        return datasets_rules
+    return OUT_OF_SCOPE
+
+
 def out_of_scope_reason(item: pytest.Item) -> str | None:
     """Why ``item`` is outside the in-scope set, or None when it is in scope."""
-    return next((why for why, matches in OUT_OF_SCOPE if matches(item)), None)
+    return next((why for why, matches in scope_rules() if matches(item)), None)
 
 
 # ----- the record of each test -----
