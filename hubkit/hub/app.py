@@ -19,7 +19,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, webui
+from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, sessions, webui
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
 
@@ -30,7 +30,7 @@ TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
 REQUEST_THREADS = 16
 WRITE_THREADS = 4
 RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
-                       "static", "favicon.ico"}
+                       "static", "favicon.ico", "login", "logout"}
 
 
 def _segments(scope: dict) -> list[str]:
@@ -198,6 +198,12 @@ class HubApp:
             return await api_write.put_lfs_object(hub, request, segs[1])
         if head == "lfs-verify" and len(segs) == 2 and method == "POST":
             return await api_write.post_lfs_verify(hub, request, segs[1])
+        if segs == ["login"] and method == "GET":
+            return webui.login(hub, request)
+        if segs == ["login"] and method == "POST":
+            return await webui.post_login(hub, request)
+        if segs == ["logout"] and method == "POST":
+            return sessions.post_logout()
         if head == "leaderboards" and len(segs) >= 3:  # leaderboards are static Spaces now
             return webui.leaderboard_redirect(_decode(segs[1]), _decode(segs[2]))
         repo_type = TYPE_FROM_PREFIX.get(head, "model")
@@ -214,7 +220,8 @@ class HubApp:
             repo = hub.visible_repo(repo_type, namespace, name[: -len(".git")], principal)
             return await api_write.post_lfs_batch(hub, request, repo, principal)
         if rest and rest[0] == "resolve" and method in ("GET", "HEAD"):
-            principal = hub.principal(request)
+            # A signed-in browser may download what its pages list; API clients send tokens.
+            principal = hub.principal(request) or sessions.principal(hub, request)
             repo = hub.visible_repo(repo_type, namespace, name, principal)
             access.require_file_access(hub, request, repo, principal)
             revision, path_segs = _take_revision(rest[1:])

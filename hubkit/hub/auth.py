@@ -121,6 +121,24 @@ def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Princip
     if row is None:
         raise HubError(401, "InvalidCredentials", "Invalid user token: this token is not known to this "
                        "hub. Create one with `hubkit hub token create USER --data-dir DIR`.")
+    return _principal(conn, row)
+
+
+def token_id(token: str) -> str:
+    """The public id of a token (what ``hubkit hub token list`` shows): a prefix of its hash."""
+    return _digest(token.strip())[:TOKEN_ID_LENGTH]
+
+
+def principal_for_token_id(conn: sqlite3.Connection, token_id: str) -> Principal | None:
+    """The caller a still-valid token id stands for (web sessions carry the id, never the token)."""
+    if len(token_id) != TOKEN_ID_LENGTH or not all(c in "0123456789abcdef" for c in token_id):
+        return None
+    rows = conn.execute("SELECT tokens.user, role, display_name FROM tokens JOIN users ON users.name = tokens.user "
+                        "WHERE token_hash >= ? AND token_hash < ? LIMIT 2", (token_id, token_id + "g")).fetchall()
+    return _principal(conn, rows[0]) if len(rows) == 1 else None
+
+
+def _principal(conn: sqlite3.Connection, row: sqlite3.Row) -> Principal:
     memberships = conn.execute("SELECT org, role FROM org_members WHERE user = ? ORDER BY org",
                                (row["user"],)).fetchall()
     return Principal(row["user"], tuple(m["org"] for m in memberships), row["role"] == "write", row["display_name"],

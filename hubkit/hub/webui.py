@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hubkit.hub import benchmarks
+from hubkit.hub import benchmarks, sessions
 from hubkit.hub.errors import HubError
 from hubkit.hub.state import HubState
 
@@ -46,11 +46,12 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 def index(hub: HubState, request: Request) -> Response:
-    sections = []
+    viewer = sessions.principal(hub, request)
+    sections = [_session_line(viewer, "/")]
     for repo_type, heading in (("model", "Models"), ("dataset", "Datasets"), ("space", "Spaces")):
         rows = []
         for repo in hub.repos.list(repo_type):
-            if repo.private:
+            if not hub.can_read(repo, viewer):
                 continue
             updated = hub.repos.last_modified(repo)
             rows.append(f"<tr><td><a href='/{html.escape(repo.url_path)}'>{html.escape(repo.repo_id)}</a></td>"
@@ -62,9 +63,11 @@ def index(hub: HubState, request: Request) -> Response:
 
 def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, name: str, rest: list[str]) -> Response:
     repo = hub.repos.get(repo_type, namespace, name)
-    if repo is None or repo.private:
-        return _page("Not found", f"<h1>404</h1><p>No public {repo_type} {html.escape(namespace)}/"
-                     f"{html.escape(name)} on this hub.</p>", status=404)
+    viewer = sessions.principal(hub, request)
+    if repo is None or not hub.can_read(repo, viewer):  # a private repo's page exists for its owner only
+        hint = "" if viewer else f" {_session_line(None, request.url.path)}"
+        return _page("Not found", f"<h1>404</h1><p>No {repo_type} {html.escape(namespace)}/"
+                     f"{html.escape(name)} that you can see on this hub.</p>{hint}", status=404)
     revision = request.query_params.get("revision", "main")
     if rest[:1] in (["tree"], ["blob"]) and len(rest) >= 2:
         revision = urllib.parse.unquote(rest[1])
@@ -99,6 +102,22 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
             f"{html.escape(commit.title)} · {html.escape(commit.date)}<br>refs: {refs}</p>"
             f"{results}{'<h2>Files</h2>' if results else ''}<table>{''.join(rows)}</table>{readme}")
     return _page(repo.repo_id, body)
+
+
+def _session_line(viewer, here: str) -> str:
+    if viewer is None:
+        link = "/login?next=" + urllib.parse.quote(here, safe="/")
+        return f"<p class='meta'><a href='{html.escape(link)}'>Sign in</a> to see your private repos.</p>"
+    return (f"<form method='post' action='/logout' class='meta'>Signed in as {html.escape(viewer.user)} "
+            "<button type='submit'>Sign out</button></form>")
+
+
+def login(hub: HubState, request: Request) -> Response:
+    return sessions.login_page(hub, request, _page)
+
+
+async def post_login(hub: HubState, request: Request) -> Response:
+    return await sessions.post_login(hub, request, _page)
 
 
 def _badges(item: dict) -> str:
