@@ -199,11 +199,11 @@ def _reported(candidate: Candidate, record: tuple[Path, dict[str, Any]] | None, 
     if claim is None:
         return f"reports {target.dataset} but not {metric} on {_where(target)}"
     entry = Entry(candidate.model_id, candidate.revision, claim.value, claim.ci, "claim", "self-reported", claim,
-                  warnings=candidate.warnings)
+                  warnings=candidate.warnings, tolerance=ROUNDING)
     if record is not None:
         exact = record[1]["metrics"].get(metric)
         if exact is not None and abs(exact - claim.value) <= ROUNDING + 1e-12:
-            entry.score, entry.ci = exact, record[1]["confidence_intervals"].get(metric)
+            entry.score, entry.ci, entry.tolerance = exact, record[1]["confidence_intervals"].get(metric), 0.0
             entry.score_source, entry.record = "evaluation record", record[0]
         else:
             entry.warnings.append(f"its card claims {metric} {claim.value:.4f} but its own evaluation record says "

@@ -48,15 +48,36 @@ class Entry:
     warnings: list[str] = dataclasses.field(default_factory=list)
     rank: int = 0
     group: int = 0
+    # How far the true score may be from ``score``: half a unit in the last written place for a
+    # rounded claim, 0 for a score measured here or read from an evaluation record.
+    tolerance: float = 0.0
 
 
 def order(entries: list[Entry], greater_is_better: bool) -> list[Entry]:
-    """Best first (model id breaks exact ties); equal scores share a rank ("1, 2, 2, 4")."""
+    """Best first; scores equal at the precision they were measured share a rank ("1, 2, 2, 4").
+
+    A claim of 0.6838 (rounded to 4 decimals) and a record of 0.6838235 are the same figure as far
+    as anyone can tell, so they tie, and tied models are listed by id rather than by the digits
+    one of them happened to keep.
+    """
     ordered = sorted(entries, key=lambda e: (-e.score if greater_is_better else e.score, e.model))
-    for position, entry in enumerate(ordered, start=1):
-        previous = ordered[position - 2] if position > 1 else None
-        entry.rank = previous.rank if previous is not None and previous.score == entry.score else position
-    return ordered
+    tied: list[list[Entry]] = []
+    for entry in ordered:
+        if tied and _indistinguishable(tied[-1][-1], entry):
+            tied[-1].append(entry)
+        else:
+            tied.append([entry])
+    result: list[Entry] = []
+    for cluster in tied:
+        rank = len(result) + 1
+        for entry in sorted(cluster, key=lambda e: e.model):
+            entry.rank = rank
+            result.append(entry)
+    return result
+
+
+def _indistinguishable(a: Entry, b: Entry) -> bool:
+    return abs(a.score - b.score) <= max(a.tolerance, b.tolerance) + 1e-12
 
 
 def assign_groups(ordered: list[Entry], metric: str, n_resamples: int, seed: int) -> list[dict[str, Any]]:
