@@ -163,7 +163,7 @@ def tree_entries(hub: HubState, repo: Repo, sha: str, folder: str, recursive: bo
     directories, files = [], []
     for path, item in tree.walk(folder, recursive):
         if item[0] == DIRECTORY:
-            directories.append({"type": "directory", "path": path, "oid": item[1], "size": 0})
+            directories.append(_directory_item(path, item[1]))
         else:
             files.append(file_entry(path, Entry.from_item(item)))
     return sorted(directories, key=_by_path) + sorted(files, key=_by_path)
@@ -174,7 +174,12 @@ def _by_path(item: dict) -> str:
 
 
 def _directory_entry(tree: TreeView, directory: str) -> dict:
-    return {"type": "directory", "path": directory, "oid": tree.dir_oid(directory), "size": 0}
+    return _directory_item(directory, tree.dir_oid(directory))
+
+
+def _directory_item(path: str, oid: str) -> dict:
+    """A folder as the Hub lists it; its oid is its tree node's id, as a git tree id is."""
+    return {"type": "directory", "path": path, "oid": oid, "size": 0}
 
 
 def file_entry(path: str, entry: Entry) -> dict:
