@@ -111,8 +111,7 @@ def _instantiate(builder_class: type[HubkitBuilder], name: str, config: str | No
     accepted = {field.name for field in dataclasses.fields(builder_class.BUILDER_CONFIG_CLASS)}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        flags = ", ".join(f"--{option.replace('_', '-')}" for option in unknown)  # as the user typed them
-        raise DatasetError(f"{name}: this builder takes no option {flags}")
+        raise DatasetError(f"{name}: this builder takes no option {', '.join(unknown)}")
     try:
         return builder_class(config_name=config, data_dir=str(data_dir) if data_dir else None,
                              cache_dir=cache_dir, **options)
