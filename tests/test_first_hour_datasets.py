@@ -167,7 +167,7 @@ def test_a_bare_repo_id_is_the_token_users_and_the_full_id_is_printed(hub, tmp_p
     data = write_reviews(tmp_path / "reviews.csv")
     result = run("datasets", "push", "csv", "--data-dir", data, "--repo", "reviews-demo")
     assert result.exit_code == 0, result.output
-    assert f"repo: {hub.user}/reviews-demo" in result.output
+    assert f"using repo {hub.user}/reviews-demo (the token's user)" in result.output
     assert HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(f"{hub.user}/reviews-demo",
                                                                      repo_type="dataset")
 

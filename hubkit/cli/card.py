@@ -33,8 +33,9 @@ def model(folder, push_to, data_dir, pr) -> None:
             from hubkit.repo_ids import full_repo_id
 
             api = connect().api()
-            push_to = full_repo_id(push_to, api)
-            click.echo(f"repo: {push_to}")
+            given, push_to = push_to, full_repo_id(push_to, api)
+            if push_to != given:  # say which namespace a bare name went to
+                click.echo(f"using repo {push_to} (the token's user)")
             click.echo(push_model_card(folder, push_to, api, data_dir=data_dir, create_pr=pr or None))
             return
         from hubkit.cards.model_card import write_model_card

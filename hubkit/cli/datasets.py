@@ -283,8 +283,9 @@ def push(name: str, config: str | None, data_dir: Path | None, options: dict[str
 
     datasets.disable_progress_bars()
     api = connection.api()
-    repo_id = full_repo_id(repo_id, api)
-    click.echo(f"repo: {repo_id}")
+    given, repo_id = repo_id, full_repo_id(repo_id, api)
+    if repo_id != given:  # say which namespace a bare name went to
+        click.echo(f"using repo {repo_id} (the token's user)")
     prepared = _prepare(name, config, data_dir, options)
     report = run_checks(prepared)
     _print_report(report)

@@ -63,8 +63,9 @@ def build(dataset, config, split, models, search, output, evaluate, verify, tole
         if push_to:
             from hubkit.repo_ids import full_repo_id
 
-            push_to = full_repo_id(push_to, api)
-            click.echo(f"repo: {push_to}")
+            given, push_to = push_to, full_repo_id(push_to, api)
+            if push_to != given:  # say which namespace a bare name went to
+                click.echo(f"using repo {push_to} (the token's user)")
         settings = EvalSettings(data_dir=data_dir, dataset_revision=dataset_revision, batch_size=batch_size,
                                 n_resamples=bootstrap_resamples, max_samples=max_samples)
         request = BuildRequest(dataset=dataset, output=output, config=config, split=split, models=names,

@@ -135,8 +135,9 @@ def push(name: str, repo_id: str, private: bool) -> None:
 
         load(name)  # refuse to publish a module that does not even import
         api = connection.api()
-        repo_id = full_repo_id(repo_id, api)  # a RepoIdError is a ValueError: one line below
-        click.echo(f"repo: {repo_id}")
+        given, repo_id = repo_id, full_repo_id(repo_id, api)  # a RepoIdError is a ValueError: one line below
+        if repo_id != given:  # say which namespace a bare name went to
+            click.echo(f"using repo {repo_id} (the token's user)")
         url = push_metric(name, repo_id, api, private=private)
     except (HubConnectionError, *_USER_ERRORS) as error:
         raise click.ClickException(_one_line(error)) from None
