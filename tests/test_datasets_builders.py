@@ -266,7 +266,7 @@ def test_csv_sentence_pairs_with_numeric_labels(tmp_path):
 @pytest.mark.parametrize("name, content, message", [
     ("train.jsonl", '{"text": "ok", "label": "a"}\n{"text": "broken", \n', r"train.jsonl:2: invalid JSON"),
     ("train.csv", "text,label\nfine,a\nno label column here\n", r"train.csv:3: expected 2 fields"),
-    ("train.csv", "words,label\nfine,a\n", r"train.csv:2: field 'text': missing text column"),
+    ("train.csv", "words,label\nfine,a\n", r"train.csv: no text column 'text'; the columns are words, label"),
 ])
 def test_csv_bad_rows_name_file_and_line(tmp_path, name, content, message):
     write(tmp_path / name, content)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,14 +37,21 @@ def task_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--question-column", help="Question answering: the question column."),
         click.option("--context-column", help="Question answering: the context column."),
         click.option("--answers-column", help="Question answering: the SQuAD-style answers column."),
+        click.option("--scripts-dir", "scripts_dirs", type=click.Path(path_type=Path), multiple=True,
+                     help="Another folder of dataset builders (<DIR>/<NAME>/<NAME>.py), searched besides the "
+                          "built-in ones, ./dataset_scripts and HUBKIT_DATASET_SCRIPTS."),
     ]
     names = ("task_family", "text_columns", "label_column", "tokens_column", "tags_column", "question_column",
              "context_column", "answers_column")
 
     @functools.wraps(command)  # keeps the click options the decorators below this one attached
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from hubkit.datasets.registry import extra_scripts_dirs
+
         kwargs["task_flags"] = {name: kwargs.pop(name) for name in names}
-        return command(*args, **kwargs)
+        # The builders of `hubkit datasets new --scripts-dir DIR` stay findable by name for the whole command.
+        with extra_scripts_dirs(kwargs.pop("scripts_dirs")):
+            return command(*args, **kwargs)
 
     wrapped: Callable[..., Any] = wrapper
     for option in reversed(options):

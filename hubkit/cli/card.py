@@ -16,7 +16,8 @@ def cli() -> None:
 
 @cli.command("model")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--push-to", help="Model repo to push the card to (a pull request if you do not own it).")
+@click.option("--push-to", help="Model repo to push the card to (a pull request if you do not own it); a bare "
+                                "NAME means the token's user.")
 @click.option("--data-dir", help="The training data's original files, for label and length statistics.")
 @click.option("--pr", is_flag=True, help="Open a pull request even if you own the repo.")
 def model(folder, push_to, data_dir, pr) -> None:
@@ -29,8 +30,13 @@ def model(folder, push_to, data_dir, pr) -> None:
         if push_to:
             from hubkit.cards.push import push_model_card
             from hubkit.hub_client import connect
+            from hubkit.repo_ids import full_repo_id
 
-            click.echo(push_model_card(folder, push_to, connect().api(), data_dir=data_dir, create_pr=pr or None))
+            api = connect().api()
+            given, push_to = push_to, full_repo_id(push_to, api)
+            if push_to != given:  # say which namespace a bare name went to
+                click.echo(f"using repo {push_to} (the token's user)")
+            click.echo(push_model_card(folder, push_to, api, data_dir=data_dir, create_pr=pr or None))
             return
         from hubkit.cards.model_card import write_model_card
 

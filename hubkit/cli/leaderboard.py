@@ -37,7 +37,8 @@ def cli() -> None:
               help="Most models to list from the hub when neither --models nor --search narrows it.")
 @click.option("--title", help="Page title (default: '<dataset> <split> leaderboard').")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--push-to", help="Publish the folder as this static Space (shown at /spaces/NS/NAME).")
+@click.option("--push-to", help="Publish the folder as this static Space (shown at /spaces/NS/NAME); a bare NAME "
+                                "means the token's user.")
 def build(dataset, config, split, models, search, output, evaluate, verify, tolerance, data_dir, dataset_revision,
           batch_size, max_samples, bootstrap_resamples, seed, max_models, title, overwrite, push_to) -> None:
     """Rank the models that report DATASET (or --evaluate listed ones) and write the leaderboard.
@@ -58,6 +59,13 @@ def build(dataset, config, split, models, search, output, evaluate, verify, tole
             raise click.BadParameter("give at least one model id", param_hint="--models")
         if tolerance is not None and not (verify or evaluate):
             raise click.UsageError("--tolerance only applies with --verify or --evaluate")
+        api = connect().api()
+        if push_to:
+            from hubkit.repo_ids import full_repo_id
+
+            given, push_to = push_to, full_repo_id(push_to, api)
+            if push_to != given:  # say which namespace a bare name went to
+                click.echo(f"using repo {push_to} (the token's user)")
         settings = EvalSettings(data_dir=data_dir, dataset_revision=dataset_revision, batch_size=batch_size,
                                 n_resamples=bootstrap_resamples, max_samples=max_samples)
         request = BuildRequest(dataset=dataset, output=output, config=config, split=split, models=names,
@@ -65,7 +73,7 @@ def build(dataset, config, split, models, search, output, evaluate, verify, tole
                                tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
                                n_resamples=bootstrap_resamples, seed=seed, max_models=max_models,
                                overwrite=overwrite, title=title)
-        built = run_build(request, connect().api())
+        built = run_build(request, api)
         for line in summary_lines(built.doc):
             click.echo(line)
         click.echo(f"wrote {output}")

@@ -119,7 +119,8 @@ def compute(name: str, predictions_path: Path, references_path: Path | None, ci:
 @cli.command()
 @click.argument("name")
 @click.option("--repo", "repo_id", required=True, metavar="NS/NAME",
-              help="The Space to create or update; NAME must be a Python identifier.")
+              help="The Space to create or update; NAME must be a Python identifier. A bare NAME means the "
+                   "token's user.")
 @click.option("--private", is_flag=True, help="Create the Space as private.")
 def push(name: str, repo_id: str, private: bool) -> None:
     """Publish metric NAME as a Space loadable with evaluate.load("NS/NAME")."""
@@ -130,8 +131,14 @@ def push(name: str, repo_id: str, private: bool) -> None:
         from hubkit.metrics import load
         from hubkit.metrics.space import push_metric
 
+        from hubkit.repo_ids import full_repo_id
+
         load(name)  # refuse to publish a module that does not even import
-        url = push_metric(name, repo_id, connection.api(), private=private)
+        api = connection.api()
+        given, repo_id = repo_id, full_repo_id(repo_id, api)  # a RepoIdError is a ValueError: one line below
+        if repo_id != given:  # say which namespace a bare name went to
+            click.echo(f"using repo {repo_id} (the token's user)")
+        url = push_metric(name, repo_id, api, private=private)
     except (HubConnectionError, *_USER_ERRORS) as error:
         raise click.ClickException(_one_line(error)) from None
     except Exception as error:  # HTTP errors from the hub: one line, not a traceback

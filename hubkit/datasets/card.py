@@ -131,7 +131,9 @@ def _prose(prepared: Prepared, report: Report) -> str:
         sections += ["### Label distribution", _distribution(report)]
     sections += ["## How it was built", _provenance(prepared, report)]
     licence = f"`{facts.license}`" + (f" ({facts.license_name})" if facts.license_name else "")
-    sections += ["## Licence", f"{licence}. Check the original terms at the homepage before redistributing."]
+    # Pointing at "the homepage" only makes sense when there is one (a contributor's own csv has none).
+    terms = " Check the original terms at the homepage before redistributing." if facts.homepage else ""
+    sections += ["## Licence", f"{licence}.{terms}"]
     if facts.citation:
         sections += ["## Citation", f"```bibtex\n{facts.citation.strip()}\n```"]
     return "\n\n".join(section for section in sections if section) + "\n"

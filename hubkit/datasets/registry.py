@@ -3,8 +3,11 @@
 Every builder is a name bound to a *target*, resolved the same way wherever it comes from:
 
 - packages declare ``[project.entry-points."hubkit.datasets"] name = "package.module:Class"``;
-- this repository's ``dataset_scripts/<name>/<name>.py`` folders are read as ``name = <path to file>``
-  (the folder is ``dataset_scripts/`` beside the ``hubkit`` package, or ``HUBKIT_DATASET_SCRIPTS``).
+- ``<folder>/<name>/<name>.py`` builder scripts are read as ``name = <path to file>``, from these
+  folders: hubkit's bundled ``dataset_scripts/``; ``./dataset_scripts`` of the current directory
+  (where ``hubkit datasets new`` writes); every folder in ``HUBKIT_DATASET_SCRIPTS`` (separated like
+  ``PATH``); and the ``--scripts-dir`` of the running command (:func:`extra_scripts_dirs`). They add
+  to the built-in builders rather than replace them, so a user's own builder never hides sst2.
 
 A target without ``:Class`` names a module whose single ``HubkitBuilder`` subclass is the builder.
 A name registered twice is an error naming both origins, never a silent pick.
@@ -12,12 +15,14 @@ A name registered twice is an error naming both origins, never a silent pick.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import importlib.util
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -53,20 +58,56 @@ class BuilderRef:
         return cls
 
 
+LOCAL_SCRIPTS = "dataset_scripts"
+
+
 def scripts_dir() -> Path:
-    """The folder holding this repository's builders."""
-    override = os.environ.get(SCRIPTS_ENV)
-    if override:
-        return Path(override)
+    """The folder holding hubkit's bundled builders."""
     from hubkit.bundled import bundled_folder
 
     return bundled_folder("dataset_scripts")
 
 
+def local_scripts_dir() -> Path:
+    """Where a user's own builders go by default: ``./dataset_scripts``, never the installed package."""
+    return Path.cwd() / LOCAL_SCRIPTS
+
+
+def scripts_dirs() -> list[Path]:
+    """Every folder searched for builder scripts, bundled first, each once (by resolved path)."""
+    extra = [Path(part) for part in os.environ.get(SCRIPTS_ENV, "").split(os.pathsep) if part]
+    unique: dict[Path, Path] = {}
+    for folder in [scripts_dir(), local_scripts_dir(), *extra]:
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())
+
+
+@contextlib.contextmanager
+def extra_scripts_dirs(folders: Iterable[Path]) -> Iterator[None]:
+    """Search ``folders`` too while the block runs (a command's ``--scripts-dir``).
+
+    Through ``HUBKIT_DATASET_SCRIPTS``, so worker processes a command starts find the same builders;
+    restored afterwards, so one command's folders never leak into the next in the same process.
+    """
+    folders = [str(folder) for folder in folders]
+    if not folders:
+        yield
+        return
+    previous = os.environ.get(SCRIPTS_ENV)
+    os.environ[SCRIPTS_ENV] = os.pathsep.join([*folders, *([previous] if previous else [])])
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(SCRIPTS_ENV, None)
+        else:
+            os.environ[SCRIPTS_ENV] = previous
+
+
 def discover() -> dict[str, BuilderRef]:
     """Every registered builder, by name, sorted."""
     found: dict[str, BuilderRef] = {}
-    for ref in [*_entry_point_refs(), *_script_refs(scripts_dir())]:
+    for ref in [*_entry_point_refs(), *(ref for folder in scripts_dirs() for ref in _script_refs(folder))]:
         if ref.name in found:
             raise BuilderLoadError(f"dataset '{ref.name}' is registered twice: by {found[ref.name].origin} "
                                    f"and by {ref.origin}")

@@ -74,6 +74,8 @@ def _flat(dataset: datasets.Dataset, column: str) -> pa.Array:
 def _check_class_labels(split: str, dataset: datasets.Dataset, report: Report) -> None:
     for column, feature in _class_label_columns(dataset.features).items():
         values = _flat(dataset, column)
+        if _no_classes(split, column, feature, values, report):
+            continue
         outside = pc.or_(pc.less(values, UNLABELLED), pc.greater_equal(values, feature.num_classes))
         bad = pc.sum(outside).as_py() or 0
         if bad:
@@ -84,6 +86,21 @@ def _check_class_labels(split: str, dataset: datasets.Dataset, report: Report) -
         if unlabelled and unlabelled != len(values):
             report.warnings.append(f"split '{split}', column '{column}': {unlabelled} of {len(values)} rows "
                                    "are unlabelled (-1)")
+
+
+def _no_classes(split: str, column: str, feature: datasets.ClassLabel, values: pa.Array, report: Report) -> bool:
+    """Record an error when nothing can be learnt from the column: a ClassLabel without names, or a
+    train split whose every label is -1. Both are what a misspelt label column builds, so they must
+    not pass as "valid". (An evaluation split with no labels is normal: GLUE's test splits.)"""
+    if feature.num_classes == 0:
+        report.errors.append(f"split '{split}', column '{column}': the ClassLabel has no class names "
+                             "(is the label column right?)")
+        return True
+    if split == "train" and len(values) and (pc.sum(pc.equal(values, UNLABELLED)).as_py() or 0) == len(values):
+        report.errors.append(f"split '{split}', column '{column}': every label is -1 (unlabelled); "
+                             "is the label column right?")
+        return True
+    return False
 
 
 def _check_texts(split: str, dataset: datasets.Dataset, columns: list[str], family: str, report: Report) -> None:
