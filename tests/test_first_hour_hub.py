@@ -167,3 +167,52 @@ def test_hubkit_home_isolates_the_hf_cache_unless_hf_home_is_set(tmp_path):
     env["HF_HOME"] = str(tmp_path / "mine")
     own = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert own.stdout.strip() == str(tmp_path / "mine"), own.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- point 10: pushes say where the result is
+
+def test_dataset_push_prints_its_url_and_an_unchanged_push_says_so_honestly(hub, tmp_path, caplog):
+    from helpers.cli import hubkit
+    from helpers.hubserver import unique_name
+
+    data = tiny_sst2(tmp_path / "SST-2")
+    repo_id = f"{hub.user}/{unique_name('first-hour-push')}"
+    first = hubkit("datasets", "push", "sst2", "--data-dir", data, "--repo", repo_id)
+    assert first.exit_code == 0, first.output
+    lines = first.output.strip().splitlines()
+    assert lines[-2].startswith(f"pushed 4 files to {repo_id}@main in commit ")
+    assert lines[-1] == f"{hub.endpoint}/datasets/{repo_id}"
+    sha = lines[-2].rsplit(" ", 1)[1]
+
+    again = hubkit("datasets", "push", "sst2", "--data-dir", data, "--repo", repo_id)
+    assert again.exit_code == 0, again.output
+    assert again.output.strip().splitlines()[-2:] == [f"nothing changed; {repo_id} is already at {sha}",
+                                                      f"{hub.endpoint}/datasets/{repo_id}"]
+    assert "pushed" not in again.output
+    assert not [r for r in caplog.records if "empty commit" in r.getMessage()], "huggingface_hub's warning got through"
+
+
+def test_train_push_prints_the_repo_url_and_eval_push_does_not_warn_about_a_data_file(hub, tiny_bert, tmp_path,
+                                                                                     one_thread):
+    import warnings
+
+    from helpers.cli import hubkit
+    from helpers.data import write_small_sst2
+    from helpers.hubserver import unique_name
+
+    data = write_small_sst2(tmp_path / "sst2")
+    repo_id = f"{hub.user}/{unique_name('first-hour-model')}"
+    trained = hubkit("train", "sst2", "--data-dir", data, "--model", tiny_bert, "--output-dir", tmp_path / "out",
+                     "--epochs", "1", "--batch-size", "16", "--bootstrap-resamples", "20", "--no-progress",
+                     "--push-to", repo_id)
+    assert trained.exit_code == 0, trained.output
+    lines = trained.output.strip().splitlines()
+    assert f"pushed to {hub.endpoint}/{repo_id}" in lines
+    assert lines[-1].startswith(f"{hub.endpoint}/{repo_id}/commit/")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluated = hubkit("eval", repo_id, "sst2", "--data-dir", data, "--output", tmp_path / "eval",
+                           "--bootstrap-resamples", "20", "--push")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert not [w for w in caught if "data file" in str(w.message)], [str(w.message) for w in caught]
