@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers.builder_fixtures import tiny_sst2
 
 CLOSED_ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing listens there on a test machine
@@ -22,7 +21,7 @@ CLOSED_ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing listens ther
 def run_hubkit(*args: object, env: dict[str, str], cwd: Path | None = None,
                timeout: float = 180) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hubkit.cli", *map(str, args)], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+                          check=False, capture_output=True, text=True, timeout=timeout)
 
 
 def closed_port_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -46,8 +45,8 @@ def test_an_unreachable_endpoint_is_one_line_naming_it(tmp_path, command):
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert errors == [f"Error: cannot reach the hub at {CLOSED_ENDPOINT}: connection refused; "
-                      "is it running? (HF_ENDPOINT)"], result.stderr[-2000:]
+    expected = f"Error: cannot reach the hub at {CLOSED_ENDPOINT}: connection refused; is it running? (HF_ENDPOINT)"
+    assert errors == [expected], result.stderr[-2000:]
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
@@ -103,20 +102,20 @@ def test_hub_status_env_stop_and_one_server_per_data_dir(tmp_path):
         # What `hub env` prints is enough for any client: here huggingface_hub's, in a fresh process.
         client_env = {**{k: v for k, v in env.items() if not k.startswith("HUBKIT")}, **variables}
         whoami = subprocess.run([sys.executable, "-c", "from huggingface_hub import HfApi; print(HfApi().whoami()['name'])"],
-                                env=client_env, capture_output=True, text=True, timeout=120)
+                                env=client_env, check=False, capture_output=True, text=True, timeout=120)
         assert whoami.stdout.strip() == fields["user"], whoami.stderr[-2000:]
 
         second = run_hubkit("hub", "serve", "--data-dir", data_dir, "--port", "0", env=env, timeout=60)
         assert second.returncode == 1
-        assert second.stderr.strip().splitlines() == [
-            f"Error: {data_dir} is already served by pid {started_pid} at {url}; one hub serve per data dir "
-            "(stop that one first)"]
+        refusal = (f"Error: {data_dir} is already served by pid {started_pid} at {url}; one hub serve per data dir "
+                   "(stop that one first)")
+        assert second.stderr.strip().splitlines() == [refusal]
 
         bob = run_hubkit("hub", "token", "create", "bob", "--read-only", env=env)  # no --data-dir: the embedded one
         assert bob.returncode == 0, bob.stderr
         client_env["HF_TOKEN"] = bob.stdout.strip().splitlines()[-1]
         whoami = subprocess.run([sys.executable, "-c", "from huggingface_hub import HfApi; print(HfApi().whoami()['name'])"],
-                                env=client_env, capture_output=True, text=True, timeout=120)
+                                env=client_env, check=False, capture_output=True, text=True, timeout=120)
         assert whoami.stdout.strip() == "bob", whoami.stderr[-2000:]
 
         stopped = run_hubkit("hub", "stop", env=env)
@@ -162,10 +161,10 @@ def test_hubkit_home_isolates_the_hf_cache_unless_hf_home_is_set(tmp_path):
     code = ("from hubkit.hub_client import configure_environment; configure_environment(); "
             "import huggingface_hub.constants as c; print(c.HF_HOME)")
     env = embedded_env(tmp_path)
-    isolated = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    isolated = subprocess.run([sys.executable, "-c", code], env=env, check=False, capture_output=True, text=True, timeout=120)
     assert isolated.stdout.strip() == str(tmp_path / "home" / "huggingface"), isolated.stderr[-2000:]
     env["HF_HOME"] = str(tmp_path / "mine")
-    own = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    own = subprocess.run([sys.executable, "-c", code], env=env, check=False, capture_output=True, text=True, timeout=120)
     assert own.stdout.strip() == str(tmp_path / "mine"), own.stderr[-2000:]
 
 

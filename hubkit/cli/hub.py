@@ -30,8 +30,14 @@ def cli() -> None:
 def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None,
           request_timeout: float) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
-    from hubkit.hub.serving import (ListenError, ServeLock, ServeLockError, default_public_url, endpoint_of,
-                                    listening_socket)
+    from hubkit.hub.serving import (
+        ListenError,
+        ServeLock,
+        ServeLockError,
+        default_public_url,
+        endpoint_of,
+        listening_socket,
+    )
     from hubkit.hub.serving import serve as serve_forever
 
     data_dir.mkdir(parents=True, exist_ok=True)
