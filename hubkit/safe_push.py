@@ -19,7 +19,9 @@ it made itself, never one another client created in the meantime.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -83,6 +85,7 @@ class Pushed:
     commit_url: str
     pr_url: str | None
     changed: bool
+    repo_url: str = ""  # the repo's page (its branch's, off main): where the user goes next
 
     def summary(self) -> str:
         """One line for the user: the PR to review, the commit, or that nothing changed."""
@@ -91,6 +94,38 @@ class Pushed:
         if not self.changed:
             return f"nothing to change: {self.repo_id} already has exactly these files"
         return self.commit_url
+
+
+def repo_url(endpoint: str, repo_id: str, repo_type: str = "model", revision: str = "main") -> str:
+    """The web page of ``repo_id`` on the hub at ``endpoint`` (of ``revision`` when not main)."""
+    prefix = {"model": "", "dataset": "datasets/", "space": "spaces/"}[repo_type]
+    url = f"{endpoint.rstrip('/')}/{prefix}{repo_id}"
+    return url if revision in ("main", None) else f"{url}/tree/{revision}"
+
+
+class _DropEmptyCommitWarning(logging.Filter):
+    """Drops huggingface_hub's "Skipping to prevent empty commit" warning.
+
+    :func:`commit` reports an unchanged push itself (``Pushed.changed``), and callers say so in
+    one line naming the commit the repo is already at; the library's warning, printed before the
+    caller's own output, reads as if something went wrong.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No files have been modified since last commit")
+
+
+@contextlib.contextmanager
+def _quiet_empty_commit():
+    drop = _DropEmptyCommitWarning()
+    loggers = [logging.getLogger(name) for name in ("huggingface_hub.hf_api", "huggingface_hub._upload_pipeline")]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
 
 
 def read_head(api: Any, repo_id: str, repo_type: str = "model", revision: str = "main") -> Head:
@@ -116,9 +151,10 @@ def commit(api: Any, repo_id: str, build: Callable[[Head], Change], *, repo_type
         head = read_head(api, repo_id, repo_type, revision)
         change = build(head)
         try:
-            info = api.create_commit(repo_id, change.operations, repo_type=repo_type, revision=revision,
-                                     parent_commit=head.sha, create_pr=as_pr, commit_message=change.message,
-                                     commit_description=change.description)
+            with _quiet_empty_commit():
+                info = api.create_commit(repo_id, change.operations, repo_type=repo_type, revision=revision,
+                                         parent_commit=head.sha, create_pr=as_pr, commit_message=change.message,
+                                         commit_description=change.description)
         except HfHubHTTPError as error:
             status = error.response.status_code
             if status == 412:
@@ -138,7 +174,7 @@ def commit(api: Any, repo_id: str, build: Callable[[Head], Change], *, repo_type
                                 + ("" if as_pr else " or push as a pull request")) from None
             raise
         return Pushed(repo_id, info.oid, info.commit_url, info.pr_url if as_pr else None,
-                      changed=info.oid != head.sha)
+                      changed=info.oid != head.sha, repo_url=repo_url(api.endpoint, repo_id, repo_type, revision))
 
 
 def create_repo(api: Any, repo_id: str, *, repo_type: str = "model", **options: Any) -> bool:

@@ -40,6 +40,13 @@ class LazyGroup(click.Group):
         module = importlib.import_module(module_name)
         return module.cli
 
+    def invoke(self, ctx: click.Context):
+        """Run the sub-command; an unreachable hub, wherever it surfaces, ends it with one line."""
+        from hubkit.cli._errors import unreachable_hub_errors
+
+        with unreachable_hub_errors():
+            return super().invoke(ctx)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubkit")

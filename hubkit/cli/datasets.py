@@ -294,7 +294,11 @@ def push(name: str, config: str | None, data_dir: Path | None, options: dict[str
                          benchmark=benchmark)
     except (HfHubHTTPError, PushError) as error:
         raise click.ClickException(f"pushing to {connection.endpoint} failed: {error}".splitlines()[0]) from None
-    click.echo(f"pushed {len(result.files)} files to {result.repo_id}@{result.revision} in commit {result.commit}")
+    if result.changed:
+        click.echo(f"pushed {len(result.files)} files to {result.repo_id}@{result.revision} in commit {result.commit}")
+    else:
+        click.echo(f"nothing changed; {result.repo_id} is already at {result.commit}")
+    click.echo(result.repo_url)
 
 
 @cli.command()

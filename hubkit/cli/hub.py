@@ -30,15 +30,27 @@ def cli() -> None:
 def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None,
           request_timeout: float) -> None:
     """Serve the hub API and web pages over DATA_DIR until interrupted."""
-    from hubkit.hub.serving import ListenError, default_public_url, endpoint_of, listening_socket
+    from hubkit.hub.serving import (
+        ListenError,
+        ServeLock,
+        ServeLockError,
+        default_public_url,
+        endpoint_of,
+        listening_socket,
+    )
     from hubkit.hub.serving import serve as serve_forever
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = ServeLock(data_dir)  # held until this process exits
+    except ServeLockError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         sock = listening_socket(host, port)
     except ListenError as exc:
         raise click.ClickException(str(exc)) from None
     endpoint = endpoint_of(sock, host)
+    lock.record(endpoint)
     click.echo(f"hubkit hub serving {data_dir} at {endpoint}", err=True)
     click.echo("Point the Hugging Face clients at it (set before importing them):", err=True)
     click.echo(f"export HF_ENDPOINT={endpoint}")
@@ -50,6 +62,79 @@ def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, publi
                   public_url=public_url or default_public_url(sock, host), request_timeout=request_timeout)
 
 
+_DATA_DIR_OF_STATUS = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The data dir of the hub to look at [default: the embedded hub's, under HUBKIT_HOME].")
+
+
+@cli.command()
+@_DATA_DIR_OF_STATUS
+def status(data_dir: Path | None) -> None:
+    """Show the hub serving the embedded data dir (URL, PID, data dir, user); exit 1 when none is.
+
+    \b
+    Example:
+      hubkit hub status
+    """
+    from hubkit.hub_client import embedded_data_dir, embedded_hub_status
+
+    found = embedded_hub_status(data_dir)
+    if found is None:
+        click.echo(f"no hub is running over {data_dir or embedded_data_dir()}", err=True)
+        raise SystemExit(1)
+    click.echo(f"url:      {found.url}")
+    click.echo(f"pid:      {found.pid}")
+    click.echo(f"data dir: {found.data_dir}")
+    if found.user:
+        click.echo(f"user:     {found.user}")
+
+
+@cli.command()
+@_DATA_DIR_OF_STATUS
+def stop(data_dir: Path | None) -> None:
+    """Stop the hub serving the embedded data dir (by the pid it recorded, once verified).
+
+    \b
+    Example:
+      hubkit hub stop
+    """
+    from hubkit.hub_client import embedded_data_dir, embedded_hub_status, stop_hub
+
+    found = embedded_hub_status(data_dir)
+    if found is None:
+        click.echo(f"no hub is running over {data_dir or embedded_data_dir()}; nothing to stop", err=True)
+        return
+    if not stop_hub(found):
+        raise click.ClickException(f"the hub at {found.url} (pid {found.pid}) did not exit within 30s")
+    click.echo(f"stopped the hub at {found.url} (pid {found.pid})")
+
+
+@cli.command()
+def env() -> None:
+    """Print the exports that point `hf` and any HF client at the embedded hub (starting it if needed).
+
+    Ignores HF_ENDPOINT: it is what these lines set.
+
+    \b
+    Example:
+      eval "$(hubkit hub env)"; hf auth whoami
+    """
+    import os
+    import shlex
+
+    from hubkit.cli._errors import user_errors
+    from hubkit.hub_client import embedded_connection
+
+    user_set_home = "HF_HOME" in os.environ
+    with user_errors():
+        connection = embedded_connection()
+    click.echo(f"export HF_ENDPOINT={shlex.quote(connection.endpoint)}")
+    click.echo(f"export HF_TOKEN={shlex.quote(connection.token or '')}")
+    click.echo("export HF_HUB_DISABLE_XET=1")
+    if not user_set_home:  # the cache hubkit itself uses for this hub (see hub_client._embedded_hf_home)
+        click.echo(f"export HF_HOME={shlex.quote(os.environ['HF_HOME'])}")
+
+
 @cli.group()
 def token() -> None:
     """Users and their access tokens."""
@@ -57,18 +142,26 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("user")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The hub's data dir [default: the embedded hub's, under HUBKIT_HOME].")
 @click.option("--read-only", is_flag=True, help="A token that can read private repos of USER but not write.")
 @click.option("--org", "orgs", multiple=True, help="Make USER a member of this organization (repeatable).")
 @click.option("--read-org", "read_orgs", multiple=True,
               help="Make USER a member of this organization with the read role: they see its private repos and "
                    "change them only through pull requests (repeatable).")
 @click.option("--name", "display_name", default="cli", show_default=True, help="A label for the token.")
-def create_token(user: str, data_dir: Path, read_only: bool, orgs: tuple[str, ...], read_orgs: tuple[str, ...],
+def create_token(user: str, data_dir: Path | None, read_only: bool, orgs: tuple[str, ...], read_orgs: tuple[str, ...],
                  display_name: str) -> None:
-    """Create USER if needed and print a new token for it (the last line of stdout)."""
-    from hubkit.hub.admin import issue_token
+    """Create USER if needed and print a new token for it (the last line of stdout).
 
+    \b
+    Example (a second user of the embedded hub, for `hf` or a colleague):
+      hubkit hub token create bob --read-only
+    """
+    from hubkit.hub.admin import issue_token
+    from hubkit.hub_client import embedded_data_dir
+
+    data_dir = data_dir or embedded_data_dir()
     orgs = (*orgs, *read_orgs)
     try:
         new_token = issue_token(data_dir, user, write=not read_only, orgs=[o for o in orgs if o not in read_orgs],

@@ -82,7 +82,13 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
         if push_to:
             from hubkit.train.publish import push_output
 
-            click.echo(push_output(output_dir, push_to, private=private))
+            pushed = push_output(output_dir, push_to, private=private)
+            if pushed.changed:
+                click.echo(f"pushed to {pushed.repo_url}")
+                click.echo(pushed.commit_url)
+            else:
+                click.echo(f"nothing changed; {push_to} is already at {pushed.commit}")
+                click.echo(pushed.repo_url)
 
 
 def run_training(dataset, config, data_dir, output_dir, recipe, seeds, max_train_samples, max_eval_samples, resume,

@@ -39,6 +39,8 @@ class PushResult:
     commit: str
     url: str
     files: list[str]
+    changed: bool = True  # False: the repo already had exactly these files, and no commit was made
+    repo_url: str = ""  # the dataset's page on the hub
 
 
 def push(prepared: Prepared, report: Report, api: HfApi, repo_id: str, private: bool = False,
@@ -89,7 +91,8 @@ def _commit(prepared: Prepared, report: Report, api: HfApi, repo_id: str, revisi
 
         pushed = safe_push.commit(api, repo_id, change, repo_type="dataset", revision=branch)
     extra = ["README.md"] + ([EVAL_YAML] if benchmark else [])
-    return PushResult(repo_id, branch, pushed.commit, pushed.commit_url, sorted(written) + extra)
+    return PushResult(repo_id, branch, pushed.commit, pushed.commit_url, sorted(written) + extra,
+                      changed=pushed.changed, repo_url=pushed.repo_url)
 
 
 def _write_parquet(prepared: Prepared, staging: Path) -> dict[str, Path]:

@@ -11,6 +11,7 @@ evaluations of one model all stay in its model-index.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,16 @@ def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> st
         return {**build_evaluation_update(folder, repo_id, card).all_files(), **record}
 
     primary = results["task"]["primary_metric"]
-    return upload(api, repo_id, files_for, f"Add hubkit evaluation on {dataset['name']} {dataset['split']}",
-                  create_pr=create_pr,
-                  description=f"{primary} {results['metrics'].get(primary, float('nan')):.4f} on {dataset['num_examples']} "
-                              f"examples; model revision {model.get('revision')}")
+    with warnings.catch_warnings():
+        # huggingface_hub warns about any .parquet/.arrow committed to a non-dataset repo, guessing
+        # that a dataset was pushed to the wrong repo type; it has no option to say otherwise. Here
+        # the Parquet file is the evaluation's per-example record, and it belongs with the model it
+        # scores, as the hub's own .eval_results do: renaming it would lose what tells `datasets`,
+        # pandas and the viewer its format, and `compare`/`--verify` read it by this name. So this
+        # one warning, for these paths only, is silenced; any other data file still warns.
+        warnings.filterwarnings("ignore", message=rf"It seems that you are about to commit a data file "
+                                                  rf"\({EVALUATIONS_DIR}/", category=UserWarning)
+        return upload(api, repo_id, files_for, f"Add hubkit evaluation on {dataset['name']} {dataset['split']}",
+                      create_pr=create_pr,
+                      description=f"{primary} {results['metrics'].get(primary, float('nan')):.4f} on "
+                                  f"{dataset['num_examples']} examples; model revision {model.get('revision')}")

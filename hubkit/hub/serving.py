@@ -12,6 +12,8 @@ Every API call and every file download then cost ~44 ms instead of ~1 ms. Creati
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import socket
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import uvicorn
 
 DATA_DIR_ENV = "HUBKIT_SERVE_DATA_DIR"
+SERVE_LOCK_FILE = "serve.lock"
 PUBLIC_URL_ENV = "HUBKIT_SERVE_PUBLIC_URL"
 
 # Limits on what one connection may make the server hold or wait for.
@@ -29,6 +32,72 @@ MAX_INCOMPLETE_EVENT_BYTES = 64 * 1024
 
 class ListenError(OSError):
     """The address cannot be listened on; the message names it."""
+
+
+class ServeLockError(RuntimeError):
+    """Another ``hub serve`` already serves the data dir; the message names its pid and URL."""
+
+
+class ServeLock:
+    """The serving process's claim on a data dir: an exclusive ``flock`` on ``DIR/serve.lock``.
+
+    Why a lock and not only the port: two servers over one data dir each sweep half-written
+    uploads at start and keep their own caches, so a second one can delete an upload the first is
+    still writing. ``flock`` is released by the kernel when the holder dies, even on ``kill -9``, so
+    a crash never leaves a stale claim. The file records the holder's pid and URL, so that the
+    refusal can name them and ``hubkit hub status``/``stop`` can find the server; the lock (not the
+    file's existence) says whether that record is current. Only the serving process takes it:
+    its ``--workers`` children and ``hub verify``/admin tools work over the same dir without it.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / SERVE_LOCK_FILE
+        # No O_TRUNC: until the lock is ours, the file holds the current holder's record.
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            holder = serve_lock_holder(data_dir) or {}
+            raise ServeLockError(
+                f"{data_dir} is already served by pid {holder.get('pid', '?')} at {holder.get('url', '?')}; "
+                "one hub serve per data dir (stop that one first)") from None
+        self.record(None)
+
+    def record(self, url: str | None) -> None:
+        """Write this process's pid and (once listening) its URL into the lock file."""
+        data = json.dumps({"pid": os.getpid(), "url": url, "data_dir": str(self.path.parent.resolve())}).encode()
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, data + b"\n", 0)
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the only descriptor drops the flock
+            self._fd = -1
+
+
+def serve_lock_holder(data_dir: Path) -> dict | None:
+    """``{"pid", "url", "data_dir"}`` of the process serving ``data_dir`` now, or None when none does.
+
+    Probes the lock without waiting; a record left by a server that has exited is ignored.
+    """
+    path = Path(data_dir) / SERVE_LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+            except ValueError:
+                return {}  # the holder is between truncating and writing its record
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hubkit import safe_push
 
 IGNORED = ["checkpoints/*", "checkpoints/**", "seed-*/**", "*.lock", "__pycache__/**"]
 
@@ -21,8 +25,8 @@ def write_card(output_dir: Path, repo_id: str | None = None, existing: str | Non
     return output_dir / "README.md"
 
 
-def push_output(output_dir: Path, repo_id: str, private: bool = False) -> str:
-    """Create the repo if needed and upload the folder in one commit; returns the commit URL.
+def push_output(output_dir: Path, repo_id: str, private: bool = False) -> safe_push.Pushed:
+    """Create the repo if needed and upload the folder in one commit; returns the commit (URLs of it and the repo).
 
     The card is merged into the card of the commit the upload lands on (:mod:`hubkit.safe_push`
     retries when another push got there first), and rewritten locally to match what was pushed.
@@ -46,4 +50,4 @@ def push_output(output_dir: Path, repo_id: str, private: bool = False) -> str:
         return safe_push.Change(safe_push.folder_operations(output_dir, IGNORED),
                                 f"hubkit train {results['dataset']['name']}")
 
-    return safe_push.commit(api, repo_id, change).commit_url
+    return safe_push.commit(api, repo_id, change)
