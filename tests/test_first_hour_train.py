@@ -19,10 +19,10 @@ import pytest
 from helpers.cli import hubkit
 from helpers.data import write_small_sst2
 
-import hubkit
+import hubkit as hubkit_package
 
 # The checkout whose hubkit this session imports: the subprocesses run the same code.
-SOURCE = Path(hubkit.__file__).resolve().parent.parent
+SOURCE = Path(hubkit_package.__file__).resolve().parent.parent
 
 
 def _train_args(data: Path, model: Path, out: Path, *extra: object) -> list[str]:
@@ -68,7 +68,7 @@ def test_ctrl_c_names_the_resume_command_and_resume_continues(tiny_bert, sst2, t
     saved = int(lines[0].split("last checkpoint: step ")[1].split(")")[0])
     assert saved >= 2 and saved < 90
 
-    resumed = hubkit(*args[1:], "--resume")
+    resumed = hubkit(*args, "--resume")
     assert resumed.exit_code == 0, resumed.output
     steps = _log_steps(out)
     assert steps == sorted(set(steps)), "a resumed log keeps each step once"
