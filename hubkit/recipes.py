@@ -79,19 +79,48 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+def _file_values(recipe_file: str | Path) -> dict[str, Any]:
+    """The field values a ``--recipe-file`` sets (YAML, or JSON by its suffix)."""
+    path = Path(recipe_file)
+    try:
+        values = (json.loads if path.suffix == ".json" else yaml.safe_load)(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the recipe file: {exc}".replace("\n", " ")) from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: a recipe file must map field names to values")
+    return values
+
+
 def recipe_for(dataset: str, recipe_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Recipe:
     """The dataset's recipe, then the file's values, then the CLI's (each wins over the one before)."""
     recipe = RECIPES.get(dataset, Recipe())
     if recipe_file is not None:
-        path = Path(recipe_file)
         try:
-            values = (json.loads if path.suffix == ".json" else yaml.safe_load)(path.read_text())
-        except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise ValueError(f"{path}: cannot read the recipe file: {exc}".replace("\n", " ")) from None
-        if not isinstance(values, dict):
-            raise ValueError(f"{path}: a recipe file must map field names to values")
-        try:
-            recipe = recipe.override(values)
+            recipe = recipe.override(_file_values(recipe_file))
         except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            message = str(exc)
+            raise ValueError(message if message.startswith(f"{recipe_file}:") else f"{recipe_file}: {message}") from None
     return recipe.override(overrides or {})
+
+
+def recipe_sources(dataset: str, recipe_file: str | Path | None = None,
+                   overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Where each field of :func:`recipe_for`'s recipe comes from: ``default``, ``recipe DATASET``,
+    the recipe file, or ``--flag``.
+
+    A dry run prints this beside the values, so a user sees which of their settings took effect
+    and which value a layer above silently replaced.
+    """
+    default, table = Recipe(), RECIPES.get(dataset)
+    sources = {}
+    for field in dataclasses.fields(Recipe):
+        name = field.name
+        in_table = table is not None and getattr(table, name) != getattr(default, name)
+        sources[name] = f"recipe {dataset}" if in_table else "default"
+    if recipe_file is not None:
+        for name in _file_values(recipe_file):
+            sources[name] = str(recipe_file)
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            sources[name] = "--" + name.replace("_", "-")
+    return sources

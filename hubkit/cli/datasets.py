@@ -259,13 +259,17 @@ def _write_atomically(path: Path, text: str) -> None:
 @click.option("--benchmark", is_flag=True,
               help="Also write eval.yaml (one task per config, evaluation split and metric): the hub then keeps "
                    "a leaderboard of the models evaluated on the repo.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (the default when stdout is not a terminal).")
 @_reporting_errors
 def push(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any], repo_id: str,
-         private: bool, revision: str | None, benchmark: bool) -> None:
+         private: bool, revision: str | None, benchmark: bool, no_progress: bool = False) -> None:
     """Publish NAME to the hub as Parquet plus its card, in one commit.
 
     The card's train-eval-index says the task and which column plays which role, so
     `hubkit train NAMESPACE/NAME` trains from the repo with no further flags.
+
+    \b
+    hubkit datasets push sst2 --data-dir SST-2 --repo alice/sst2
     """
     from hubkit.hub_client import HubConnectionError, connect
 
@@ -282,6 +286,10 @@ def push(name: str, config: str | None, data_dir: Path | None, options: dict[str
     from hubkit.safe_push import PushError
 
     datasets.disable_progress_bars()
+    from hubkit.cli._console import quiet_libraries, show_progress
+
+    if not show_progress(no_progress):
+        quiet_libraries()  # the upload's bars (huggingface_hub) too
     api = connection.api()
     given, repo_id = repo_id, full_repo_id(repo_id, api)
     if repo_id != given:  # say which namespace a bare name went to

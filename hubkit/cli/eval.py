@@ -36,15 +36,21 @@ from hubkit.cli._errors import user_errors
               help="Re-run the evaluation recorded in this results.json and compare metric by metric.")
 @click.option("--tolerance", type=float, default=None,
               help="With --verify: largest absolute difference accepted per metric (default 1e-9).")
+@click.option("--no-progress", is_flag=True, help="No progress bars (the default when stdout is not a terminal).")
 def cli(model, dataset, config, split, data_dir, revision, dataset_revision, task_flags, output, batch_size, max_length,
-        block_size, seed, bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance) -> None:
+        block_size, seed, bootstrap_resamples, max_samples, dtype, overwrite, push, verify_path, tolerance,
+        no_progress) -> None:
     """Score MODEL (hub id or local folder) on DATASET (hubkit builder or hub dataset repo).
 
     \b
     hubkit eval alice/sst2-minilm sst2 --data-dir SST-2 --output eval-sst2
     hubkit eval --verify eval-sst2/results.json
     """
+    from hubkit.cli._console import quiet_libraries, show_progress
+
     with user_errors():
+        if not show_progress(no_progress):
+            quiet_libraries()
         if verify_path is not None:
             if model or dataset or push or output:
                 raise click.UsageError("--verify takes only a results file (and --tolerance, --data-dir)")

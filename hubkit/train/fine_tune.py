@@ -36,6 +36,10 @@ class TrainRequest:
     # A dataset repo's revision (resolved to its sha once), and its task when its card does not say.
     dataset_revision: str | None = None
     task: Any = None
+    # Replace an earlier run in output_dir (its checkpoints, log and results) instead of refusing.
+    overwrite: bool = False
+    # Precision, accumulation, checkpoint cadence, trackers: hubkit.train.runner.TrainerOptions.
+    options: Any = None
 
 
 def _labelled(split, adapter) -> bool:
@@ -55,9 +59,12 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
     from hubkit.portable import command
     from hubkit.train.data import load_training_data
     from hubkit.train.models import resolve_model
-    from hubkit.train.runner import device_summary, train_one_seed
+    from hubkit.train.runner import TrainerOptions, device_summary, resolve_precision, train_one_seed
     from hubkit.train.families import adapter_for
 
+    options = request.options or TrainerOptions()
+    resolve_precision(options.precision)  # an impossible precision is refused before any data is read
+    prepare_output_dir(request.output_dir, resume=request.resume, overwrite=request.overwrite)
     loaded = load_training_data(request.dataset, request.config, request.data_dir, request.dataset_revision,
                                 request.task, request.prepare_options)
     data = loaded.dataset
@@ -80,7 +87,7 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         folder = request.output_dir if len(request.seeds) == 1 else request.output_dir / f"seed-{seed}"
         runs.append(train_one_seed(adapter, request.recipe, model.load_path, load_kwargs, tokenizer, train_raw,
                                    eval_splits, seed, folder, resume=request.resume, n_resamples=request.n_resamples,
-                                   progress=request.progress))
+                                   progress=request.progress, options=options))
     results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "task": {"family": adapter.family, "pipeline_tag": adapter.pipeline_tag, "primary_metric": adapter.primary_metric,
@@ -94,7 +101,8 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "per_seed": [{"seed": r.seed, "metrics": r.metrics, "train_runtime_s": r.train_runtime_s,
                       "output_dir": r.output_dir.relative_to(request.output_dir).as_posix()} for r in runs],
         "aggregate": aggregate([r.metrics for r in runs]),
-        "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
+        "trainer_options": options.as_dict(),
+        "environment": {"python": platform.python_version(), **device_summary(options.precision), **_versions()},
         "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
@@ -105,6 +113,38 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         (request.output_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         (request.output_dir / "train_log_history.json").write_text(json.dumps(runs[-1].log_history, indent=1))
     return results
+
+
+# What a finished or started ``hubkit train`` leaves in its output folder (seed-N/ with --seeds).
+RUN_MARKERS = ("results.json", "train_log.jsonl", "checkpoints", "training_args.json")
+
+
+def _holds_run(folder: Path) -> bool:
+    return any((folder / name).exists() for name in RUN_MARKERS) or any(folder.glob("seed-*/train_log.jsonl"))
+
+
+def prepare_output_dir(output_dir: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse to train over a finished run unless ``overwrite``; with it, empty the folder first.
+
+    A finished run's folder is someone's result: training into it again would mix two runs'
+    checkpoints and logs, so it takes ``--overwrite`` (as eval, prepare and leaderboard do). Only a
+    folder that holds a hubkit run is emptied, so a mistyped ``--output-dir .`` deletes nothing.
+    """
+    import shutil
+
+    if resume and overwrite:
+        raise TrainingError("--resume continues the run in the folder and --overwrite deletes it; pass one of them")
+    if not output_dir.is_dir() or resume:
+        return
+    if (output_dir / "results.json").is_file() and not overwrite:
+        raise TrainingError(f"{output_dir} holds a finished run (results.json); pass --overwrite to replace it or "
+                            "choose another --output-dir")
+    if overwrite and any(output_dir.iterdir()):
+        if not _holds_run(output_dir):
+            raise TrainingError(f"{output_dir} is not empty and holds no hubkit run; --overwrite only replaces a run's "
+                                "folder, choose another --output-dir")
+        for item in output_dir.iterdir():
+            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
 
 
 def _publishable_model_ids(results: dict[str, Any], output_dir: Path) -> None:

@@ -6,7 +6,9 @@ careful practitioner would.
   every example to 128 tokens by default).
 - bf16 (or fp16) on a GPU, fp32 on the CPU; the same code under ``torchrun``/``accelerate launch``
   (the Trainer reads the launcher's environment); only the main process writes results and pushes.
-- A checkpoint per epoch; ``resume`` continues from the last one, RNG states included, so an
+- A checkpoint per epoch, every ``--save-steps`` steps, and at the latest every few minutes
+  (``TrainerOptions.checkpoint_minutes``), so Ctrl-C in a long first epoch loses minutes, not
+  the epoch; ``resume`` continues from the last one, RNG states included, so an
   interrupted run ends where an uninterrupted one does. Early stopping on the validation metric,
   the best checkpoint kept. A JSONL log of every logged step. A NaN loss stops the run at once.
 """
@@ -21,12 +23,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hubkit.train.errors import TrainingError
+from hubkit.train.errors import TrainingError, TrainingInterrupted
 from hubkit.recipes import Recipe
 from hubkit.train.task import TaskAdapter
 
 CHECKPOINTS = "checkpoints"
 USAGE_EXAMPLES = "usage_examples.json"
+TRAIN_LOG = "train_log.jsonl"
+DEFAULT_CHECKPOINT_MINUTES = 5.0
+REPORT_TO = ("none", "tensorboard", "trackio")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerOptions:
+    """How a run executes on this machine, next to the recipe's hyper-parameters.
+
+    Kept out of :class:`~hubkit.recipes.Recipe` because the recipe is what the model card quotes
+    as the baseline: precision, checkpoint cadence and trackers change where and how fast a run
+    goes, not which model it is meant to produce. ``precision`` None means automatic (bf16, else
+    fp16, on a GPU; float32 on the CPU).
+    """
+
+    precision: str | None = None
+    gradient_accumulation_steps: int = 1
+    eval_steps: int | None = None
+    save_steps: int | None = None
+    report_to: str = "none"
+    checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass
@@ -48,7 +74,8 @@ class DropKeys:
         return self.collator([{k: v for k, v in f.items() if k not in self.keys} for f in features])
 
 
-def _callbacks(log_path: Path, patience: int, main_process: bool):
+def _callbacks(log_path: Path, patience: int, main_process: bool, checkpoint_seconds: float | None = None,
+               log_lines: bool = False):
     from transformers import EarlyStoppingCallback, TrainerCallback
 
     class JsonlLog(TrainerCallback):
@@ -71,29 +98,108 @@ def _callbacks(log_path: Path, patience: int, main_process: bool):
                                         "the data")
 
     callbacks = [JsonlLog(), NanGuard()]
+    if checkpoint_seconds is not None:
+        callbacks.append(timed_checkpoint_callback(checkpoint_seconds))
+    if log_lines and main_process:
+        callbacks.append(log_line_callback())
     if patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=patience))
     return callbacks
 
 
-def device_summary() -> dict[str, Any]:
+def timed_checkpoint_callback(seconds: float, clock=time.monotonic):
+    """A callback that asks for a checkpoint once ``seconds`` have passed since the last one.
+
+    Epoch checkpoints alone lose a whole first epoch to Ctrl-C (hours on a large dataset); a
+    clock-based save bounds the loss by wall time whatever the dataset size, without the user
+    having to guess a step count. ``clock`` is injectable so the rule can be tested without waiting.
+    """
+    from transformers import TrainerCallback
+
+    class TimedCheckpoint(TrainerCallback):
+        def __init__(self):
+            self.last = clock()
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.last = clock()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if clock() - self.last >= seconds:
+                control.should_save = True
+
+        def on_save(self, args, state, control, **kwargs):
+            self.last = clock()
+
+    return TimedCheckpoint()
+
+
+def log_line(logs: dict[str, Any], step: int, max_steps: int) -> str | None:
+    """One readable line for one Trainer log: training loss, an evaluation, or the run's summary.
+
+    Replaces the Trainer's printed dicts when output is piped: a log file or CI page gets one
+    short line per logging interval instead of a dict per step wrapped in bar escape codes.
+    """
+    where = f"step {step}/{max_steps}"
+    if "epoch" in logs:
+        where += f" epoch {logs['epoch']:.2f}"
+    if "train_runtime" in logs:
+        return (f"{where} done in {logs['train_runtime']:.1f}s"
+                + (f", mean loss {logs['train_loss']:.4f}" if "train_loss" in logs else ""))
+    if "loss" in logs:
+        rate = logs.get("learning_rate")
+        return f"{where} loss {logs['loss']:.4f}" + (f" lr {rate:.2e}" if isinstance(rate, float) else "")
+    scores = {k: v for k, v in logs.items() if k.startswith("eval_") and not k.endswith(("_runtime", "_per_second"))}
+    if scores:
+        return f"{where} " + " ".join(f"{k}={v:.4f}" for k, v in scores.items() if isinstance(v, (int, float)))
+    return None
+
+
+def log_line_callback():
+    """A callback printing :func:`log_line` for every log (on stdout, flushed: a pipe sees it at once)."""
+    from transformers import TrainerCallback
+
+    class LogLines(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            line = log_line(logs or {}, state.global_step, state.max_steps)
+            if line:
+                print(line, flush=True)
+
+    return LogLines()
+
+
+def device_summary(precision: str | None = None) -> dict[str, Any]:
+    """The device a run trained on and the dtype it computed in (``precision`` as asked, else automatic)."""
     import torch
 
+    dtypes = {"bf16": "bfloat16", "fp16": "float16"}
     if torch.cuda.is_available():
         return {"device": "cuda", "name": torch.cuda.get_device_name(0), "count": torch.cuda.device_count(),
-                "dtype": "bfloat16" if torch.cuda.is_bf16_supported() else "float16"}
-    return {"device": "cpu", "threads": torch.get_num_threads(), "dtype": "float32"}
+                "dtype": dtypes.get(precision or "", "bfloat16" if torch.cuda.is_bf16_supported() else "float16")}
+    return {"device": "cpu", "threads": torch.get_num_threads(), "dtype": dtypes.get(precision or "", "float32")}
 
 
 def last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint in ``folder``.
 
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    A Ctrl-C can land while a checkpoint is being written; the Trainer writes ``trainer_state.json``
+    last, so a folder without it is a torn save and resuming from it would fail.
+    """
+    if not folder.is_dir():
+        return None
+    complete = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
+                and (p / "trainer_state.json").is_file()]
+    return str(max(complete, key=lambda p: int(p.name.split("-")[-1]))) if complete else None
+
+
+def checkpoint_step(checkpoint: str | None) -> int | None:
+    """The global step a checkpoint folder was saved at (its ``checkpoint-N`` name)."""
+    return int(Path(checkpoint).name.split("-")[-1]) if checkpoint else None
 
 
 def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_kwargs: dict, tokenizer,
                    train_raw, eval_splits: dict[str, Any], seed: int, output_dir: Path, *, resume: bool,
-                   n_resamples: int = 1000, progress: bool = True, save: bool = True) -> SeedRun:
+                   n_resamples: int = 1000, progress: bool = True, save: bool = True,
+                   options: TrainerOptions | None = None) -> SeedRun:
     """Fine-tune once with ``seed``, save the best model in ``output_dir`` and score every eval split.
 
     ``save=False`` keeps no checkpoint and no model (for callers that only want the scores, like
@@ -102,15 +208,18 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     from transformers import set_seed
 
     set_seed(seed)  # before the model is loaded: a new head's initial weights come from this seed
+    options = options or TrainerOptions()
     resume_from = resume_point(output_dir, resume)
+    start_log(output_dir / TRAIN_LOG, checkpoint_step(resume_from))
     model = adapter.load_model(model_path, **load_kwargs)
     train_tok = adapter.tokenize(tokenizer, train_raw, training=True)
     eval_tok = {name: adapter.tokenize(tokenizer, split, training=False) for name, split in eval_splits.items()}
     validation = eval_tok.get("validation")
     args = training_arguments(adapter, recipe, seed, output_dir / CHECKPOINTS, len(train_tok),
-                              has_validation=validation is not None, save=save, progress=progress)
-    trainer = _trainer(adapter, recipe, model, args, tokenizer, train_tok, validation, output_dir, progress)
-    runtime = _train(trainer, resume_from, recipe.batch_size)
+                              has_validation=validation is not None, save=save, progress=progress, options=options)
+    trainer = _trainer(adapter, recipe, model, args, tokenizer, train_tok, validation, output_dir, progress,
+                       checkpoint_seconds=options.checkpoint_minutes * 60 if save else None)
+    runtime = _train(trainer, resume_from, recipe.batch_size, output_dir / CHECKPOINTS)
     metrics = _score(adapter, trainer, eval_splits, eval_tok, output_dir, n_resamples, seed)
     if trainer.is_world_process_zero() and save:
         adapter.save_model(trainer, output_dir)
@@ -133,6 +242,20 @@ def portable_arguments(text: str, output_dir: Path) -> str:
     return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
 
+def start_log(path: Path, resumed_at: int | None) -> None:
+    """A fresh run starts an empty ``train_log.jsonl``; a resumed one keeps the rows up to its checkpoint.
+
+    Appending to an earlier run's log mixed two runs' losses in one file; rows logged after the
+    checkpoint a run resumes from are logged again by the resumed run, so they are dropped too.
+    """
+    if resumed_at is None or not path.is_file():
+        path.unlink(missing_ok=True)
+        return
+    kept = [line for line in path.read_text().splitlines() if line.strip()
+            and json.loads(line).get("step", 0) <= resumed_at]
+    path.write_text("".join(line + "\n" for line in kept))
+
+
 def resume_point(output_dir: Path, resume: bool) -> str | None:
     """The checkpoint to continue from (``resume``), refusing to train over an earlier run's checkpoints."""
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -140,20 +263,84 @@ def resume_point(output_dir: Path, resume: bool) -> str | None:
     if resume:
         return last_checkpoint(checkpoints)
     if checkpoints.is_dir() and last_checkpoint(checkpoints):
-        raise TrainingError(f"{output_dir} already holds checkpoints of an earlier run; pass --resume to continue it "
-                            "or choose another --output-dir")
+        raise TrainingError(f"{output_dir} already holds checkpoints of an earlier run; pass --resume to continue it, "
+                            "--overwrite to start over, or choose another --output-dir")
     return None
 
 
+def resolve_precision(requested: str | None) -> tuple[bool, bool]:
+    """``(bf16, fp16)`` for the Trainer: the requested precision if this machine can run it.
+
+    Automatic (None) is bf16 on a GPU that has it, else fp16 on a GPU, float32 on the CPU. A request
+    the device cannot honour is refused before any data is read, instead of failing inside the
+    Trainer (fp16 mixed precision needs CUDA; bf16 needs a GPU generation that supports it, and
+    runs on the CPU through torch's autocast).
+    """
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if requested == "fp16" and not cuda:
+        raise TrainingError("--fp16 needs a CUDA GPU and this machine has none; drop it (float32) or use --bf16")
+    if requested == "bf16" and cuda and not torch.cuda.is_bf16_supported():
+        raise TrainingError(f"--bf16 is not supported by {torch.cuda.get_device_name(0)}; use --fp16")
+    if requested is None:
+        bf16 = cuda and torch.cuda.is_bf16_supported()
+        return bf16, cuda and not bf16
+    return requested == "bf16", requested == "fp16"
+
+
+def check_report_to(report_to: str) -> None:
+    """Refuse a tracker whose package is missing, in one line, before the run starts."""
+    if report_to == "none":
+        return
+    from transformers.integrations import integration_utils
+
+    available = {"tensorboard": integration_utils.is_tensorboard_available,
+                 "trackio": integration_utils.is_trackio_available}
+    if report_to not in available:
+        raise TrainingError(f"--report-to {report_to} is not supported; choose one of {', '.join(REPORT_TO)}")
+    if not available[report_to]():
+        raise TrainingError(f"--report-to {report_to} needs the {report_to} package (pip install {report_to})")
+
+
+def _cadence(options: TrainerOptions, has_validation: bool, save: bool, load_best: bool) -> dict[str, Any]:
+    """Evaluation and checkpoint strategies: every epoch, or every N steps when asked.
+
+    The Trainer keeps the best checkpoint only if checkpoints fall on evaluations, so with a
+    validation split step-based saving implies step-based evaluation (and the reverse), and the
+    save interval must be a multiple of the evaluation interval.
+    """
+    steps = options.eval_steps or options.save_steps
+    eval_steps = options.eval_steps or options.save_steps
+    save_steps = options.save_steps or options.eval_steps
+    if load_best and steps and save_steps % eval_steps:
+        raise TrainingError(f"--save-steps {save_steps} must be a multiple of --eval-steps {eval_steps}: the best "
+                            "checkpoint is chosen at evaluations")
+    values: dict[str, Any] = {"eval_strategy": "no", "save_strategy": "no"}
+    if has_validation:
+        values["eval_strategy"] = "steps" if steps else "epoch"
+        if steps:
+            values["eval_steps"] = eval_steps
+    if save:
+        values["save_strategy"] = "steps" if (options.save_steps or (has_validation and steps)) else "epoch"
+        if values["save_strategy"] == "steps":
+            values["save_steps"] = save_steps
+    return values
+
+
 def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoints: Path, n_train: int, *,
-                       has_validation: bool, save: bool, progress: bool):
-    """The ``TrainingArguments`` of one seed: the recipe's values, plus what the device and task decide."""
+                       has_validation: bool, save: bool, progress: bool, options: TrainerOptions | None = None):
+    """The ``TrainingArguments`` of one seed: the recipe's values, plus what the device, task and options decide."""
     import torch
     from transformers import TrainingArguments
 
+    options = options or TrainerOptions()
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()
+    bf16, fp16 = resolve_precision(options.precision)
+    check_report_to(options.report_to)
     selection = adapter.selection_metric or "loss"
+    load_best = has_validation and save
+    optimizer_steps = n_train // (recipe.batch_size * options.gradient_accumulation_steps)
     return TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=recipe.batch_size,
@@ -168,18 +355,18 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
         train_sampling_strategy="group_by_length",
         length_column_name="length",
         remove_unused_columns=False,
-        eval_strategy="epoch" if has_validation else "no",
-        save_strategy="epoch" if save else "no",
+        gradient_accumulation_steps=options.gradient_accumulation_steps,
+        **_cadence(options, has_validation, save, load_best),
         save_total_limit=2,
-        load_best_model_at_end=has_validation and save,
+        load_best_model_at_end=load_best,
         metric_for_best_model=selection if has_validation else None,
         greater_is_better=adapter.greater_is_better if selection != "loss" else False,
         logging_strategy="steps",
         logging_nan_inf_filter=False,
-        logging_steps=max(1, min(50, n_train // recipe.batch_size // 10 or 1)),
-        report_to="none",
+        logging_steps=max(1, min(50, optimizer_steps // 10 or 1)),
+        report_to=options.report_to,
         bf16=bf16,
-        fp16=cuda and not bf16,
+        fp16=fp16,
         # Without a GPU, say so: accelerate then sets up gloo DDP under torchrun instead of one process per copy.
         use_cpu=not cuda,
         # Classification losses are per-example means; DDP averages gradients, so the log stays a mean too.
@@ -194,32 +381,38 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
 
 
 def _trainer(adapter: TaskAdapter, recipe: Recipe, model, args, tokenizer, train_tok, validation, output_dir: Path,
-             progress: bool):
+             progress: bool, checkpoint_seconds: float | None = None):
     from transformers import Trainer
 
     trainer = Trainer(
         model=model, args=args, train_dataset=train_tok, eval_dataset=validation,
         data_collator=DropKeys(adapter.collator(tokenizer)), processing_class=tokenizer,
         compute_metrics=adapter.compute_metrics if adapter.selection_metric else None,
-        callbacks=_callbacks(output_dir / "train_log.jsonl",
+        callbacks=_callbacks(output_dir / TRAIN_LOG,
                              recipe.early_stopping_patience if validation is not None else 0,
-                             main_process=int(os.environ.get("RANK", "0")) == 0),
+                             main_process=int(os.environ.get("RANK", "0")) == 0,
+                             checkpoint_seconds=checkpoint_seconds, log_lines=not progress),
     )
     if not progress:
-        # Without progress bars the Trainer prints every log dict; train_log.jsonl already has them.
+        # Without progress bars the Trainer prints every log dict; one line per log replaces them
+        # (log_line_callback) and train_log.jsonl keeps the dicts.
         from transformers.trainer_callback import PrinterCallback
 
         trainer.remove_callback(PrinterCallback)
     return trainer
 
 
-def _train(trainer, resume_from: str | None, batch_size: int) -> float:
-    """Run the training loop; seconds it took. Running out of memory becomes advice, not a traceback."""
+def _train(trainer, resume_from: str | None, batch_size: int, checkpoints: Path | None = None) -> float:
+    """Run the training loop; seconds it took. Running out of memory becomes advice, not a traceback,
+    and Ctrl-C becomes :class:`TrainingInterrupted` naming the step and the checkpoint to resume from."""
     import torch
 
     started = time.perf_counter()
     try:
         trainer.train(resume_from_checkpoint=resume_from)
+    except KeyboardInterrupt:
+        saved = last_checkpoint(checkpoints) if checkpoints is not None else None
+        raise TrainingInterrupted(trainer.state.global_step, checkpoint_step(saved)) from None
     except torch.cuda.OutOfMemoryError:
         raise TrainingError(f"out of GPU memory at batch size {batch_size}; lower --batch-size or "
                             "--max-length") from None
