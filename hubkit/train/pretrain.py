@@ -227,8 +227,14 @@ def _initial_scores(adapter, start: dict[str, Any], validation_raw, request: Pre
 
     import torch
 
+    from transformers import set_seed
+
     from hubkit.train.lm import token_losses
 
+    # Seeded exactly as the training run seeds its own load: a head the checkpoint lacks (an MLM
+    # head on an encoder-only checkpoint) then starts from the same weights in both, so "before"
+    # measures the model that is trained, and the same command gives the same figure in any process.
+    set_seed(request.seed)
     model = adapter.load_model(start["model_path"], **start["load_kwargs"])
     if torch.cuda.is_available():
         model.to("cuda")
