@@ -241,3 +241,17 @@ def test_predict_reads_a_tsv_column_and_names_a_missing_one(classifier, tmp_path
     bad = hubkit("predict", classifier, "--file", path, "--text-column", "text", catch_exceptions=True)
     assert bad.exit_code == 1
     assert bad.output == f"Error: {path} has no column 'text'; pass --text-column (columns: id, review)\n"
+
+
+def test_a_bare_push_to_name_goes_to_the_token_users_namespace(tiny_bert, sst2, tmp_path, hub, one_thread):
+    from huggingface_hub import HfApi
+
+    from helpers.hubserver import unique_name
+
+    name = unique_name("bare")
+    result = subprocess.run([sys.executable, "-m", "hubkit.cli", *_train_args(sst2, tiny_bert, tmp_path / "out",
+                                                                             "--epochs", 1, "--push-to", name)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"using repo {hub.user}/{name} (the token's user)" in result.stdout
+    assert "config.json" in HfApi().list_repo_files(f"{hub.user}/{name}")

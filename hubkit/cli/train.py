@@ -59,7 +59,8 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
               help="Also save a checkpoint when this many minutes passed since the last one.")
 @click.option("--report-to", type=click.Choice(["none", "tensorboard", "trackio"]), default="none", show_default=True,
               help="Send the Trainer's logs to this tracker too (its package must be installed).")
-@click.option("--push-to", help="Push model, tokenizer, arguments, results and card to this repo.")
+@click.option("--push-to", help="Push model, tokenizer, arguments, results and card to this repo "
+              "(NAMESPACE/NAME; a bare NAME means the token's user).")
 @click.option("--private", is_flag=True, help="Create the pushed repo private.")
 @click.option("--bootstrap-resamples", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--no-progress", is_flag=True,
@@ -99,6 +100,8 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
         if dry_run:
             _print_dry_run(dataset, recipe_file, overrides, recipe, options, seed_list, output_dir)
             return
+        if push_to:  # before training: a name that cannot be completed should not cost a run
+            push_to = _full_push_target(push_to)
         progress = show_progress(no_progress)
         if not progress:
             quiet_libraries()
@@ -124,6 +127,17 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
             else:
                 click.echo(f"nothing changed; {push_to} is already at {pushed.commit}")
                 click.echo(pushed.repo_url)
+
+
+def _full_push_target(push_to: str) -> str:
+    """``NAME`` means the token user's ``NAME``, as on the Hub; says which id that became."""
+    from hubkit.hub_client import connect
+    from hubkit.repo_ids import full_repo_id
+
+    full = full_repo_id(push_to, connect().api())
+    if full != push_to:
+        click.echo(f"using repo {full} (the token's user)")
+    return full
 
 
 def run_training(dataset, config, data_dir, output_dir, recipe, seeds, max_train_samples, max_eval_samples, resume,
