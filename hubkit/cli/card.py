@@ -25,6 +25,10 @@ def model(folder, push_to, data_dir, pr) -> None:
 
     Hand edits outside hubkit's <!-- hubkit:begin/end --> markers and YAML keys hubkit does not
     own are kept. The card is validated offline; nothing is pushed if it is invalid.
+
+    \b
+    Example:
+      hubkit card model runs/sst2 --push-to alice/minilm-sst2
     """
     with user_errors():
         if push_to:
@@ -48,7 +52,12 @@ def model(folder, push_to, data_dir, pr) -> None:
 @click.argument("readme", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--repo-type", type=click.Choice(["model", "dataset"]), default="model", show_default=True)
 def validate(readme, repo_type) -> None:
-    """Check a card's metadata offline; the error names the offending key."""
+    """Check a card's metadata offline; the error names the offending key.
+
+    \b
+    Example:
+      hubkit card validate runs/sst2/README.md
+    """
     with user_errors():
         from hubkit.repocard.validate import validate_card
 

@@ -142,6 +142,10 @@ def list_command(scripts_dirs: tuple[Path, ...]) -> None:
     Builders come from hubkit's built-in folder, installed packages' "hubkit.datasets" entry points,
     ./dataset_scripts (where `hubkit datasets new` writes), every folder in HUBKIT_DATASET_SCRIPTS
     (separated like PATH; added to the built-in builders, not replacing them) and --scripts-dir.
+
+    \b
+    Example:
+      hubkit datasets list --scripts-dir my_builders
     """
     from hubkit.datasets.registry import discover, extra_scripts_dirs
 
@@ -182,7 +186,12 @@ def prepare(name: str, config: str | None, data_dir: Path | None, options: dict[
 @_dataset_arguments
 @_reporting_errors
 def validate(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any]) -> None:
-    """Check NAME: non-empty splits, labels, texts, leakage, IOB2, SQuAD answers. Errors exit 1."""
+    """Check NAME: non-empty splits, labels, texts, leakage, IOB2, SQuAD answers. Errors exit 1.
+
+    \b
+    Example:
+      hubkit datasets validate conll2003 --data-dir conll2003
+    """
     from hubkit.datasets.validate import validate as run_checks
 
     report = run_checks(_prepare(name, config, data_dir, options))
@@ -202,7 +211,12 @@ def validate(name: str, config: str | None, data_dir: Path | None, options: dict
 @_reporting_errors
 def card(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any], output: str,
          overwrite: bool) -> None:
-    """Write the dataset card (Hub YAML metadata and prose) for NAME to --output."""
+    """Write the dataset card (Hub YAML metadata and prose) for NAME to --output.
+
+    \b
+    Example:
+      hubkit datasets card sst2 --data-dir SST-2 --output sst2-card/
+    """
     from hubkit.datasets.card import render_card
     from hubkit.datasets.card_check import check_card
     from hubkit.datasets.errors import DatasetError

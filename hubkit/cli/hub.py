@@ -29,7 +29,12 @@ def cli() -> None:
                    "long between chunks. Slower connections are closed.")
 def serve(data_dir: Path, host: str, port: int, quiet: bool, workers: int, public_url: str | None,
           request_timeout: float) -> None:
-    """Serve the hub API and web pages over DATA_DIR until interrupted."""
+    """Serve the hub API and web pages over DATA_DIR until interrupted.
+
+    \b
+    Example:
+      hubkit hub serve --data-dir hub-data --port 8000
+    """
     from hubkit.hub.serving import (
         ListenError,
         ServeLock,
@@ -117,6 +122,7 @@ def env() -> None:
 
     \b
     Example:
+      hubkit hub env
       eval "$(hubkit hub env)"; hf auth whoami
     """
     import os
@@ -222,7 +228,12 @@ def user() -> None:
 @click.argument("name")
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
 def delete_user(name: str, data_dir: Path) -> None:
-    """Delete user NAME and revoke all their tokens (their repos stay)."""
+    """Delete user NAME and revoke all their tokens (their repos stay).
+
+    \b
+    Example:
+      hubkit hub user delete alice --data-dir hub-data
+    """
     from hubkit.hub.admin import delete_user as delete
 
     try:
@@ -241,7 +252,9 @@ def delete_user(name: str, data_dir: Path) -> None:
 def account(name: str, data_dir: Path, fullname: str | None, private_by_default: bool | None) -> None:
     """Set what user or organization NAME shows, and its default repo visibility.
 
-    Example: hubkit hub account acme --data-dir hub-data --fullname "Acme Labs" --private-by-default
+    \b
+    Example:
+      hubkit hub account acme --data-dir hub-data --fullname "Acme Labs" --private-by-default
     """
     from hubkit.hub.admin import set_account
 
@@ -259,7 +272,12 @@ def account(name: str, data_dir: Path, fullname: str | None, private_by_default:
                    "in flight).")
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
 def gc(data_dir: Path, grace_seconds: float, dry_run: bool) -> None:
-    """Remove stored file contents that no commit or LFS upload refers to (e.g. of deleted repos)."""
+    """Remove stored file contents that no commit or LFS upload refers to (e.g. of deleted repos).
+
+    \b
+    Example:
+      hubkit hub gc --data-dir hub-data --dry-run
+    """
     from hubkit.cli._errors import user_errors
     from hubkit.hub.gc import collect_garbage
 

@@ -72,7 +72,12 @@ def cli() -> None:
 
 @cli.command("list")
 def list_command() -> None:
-    """List the metrics hubkit can load without the network, and where each comes from."""
+    """List the metrics hubkit can load without the network, and where each comes from.
+
+    \b
+    Example:
+      hubkit metrics list
+    """
     from hubkit.metrics import available
 
     try:
@@ -101,7 +106,9 @@ def compute(name: str, predictions_path: Path, references_path: Path | None, ci:
             method: str, seed: int, confidence_level: float, options: tuple[str, ...]) -> None:
     """Compute metric NAME (a name from `hubkit metrics list`, or a path) and print JSON.
 
-    Example: hubkit metrics compute f1 --predictions preds.txt --references refs.txt -o average=macro --ci
+    \b
+    Example:
+      hubkit metrics compute f1 --predictions preds.txt --references refs.txt -o average=macro --ci
     """
     from hubkit.metrics import compute as compute_metric
 
@@ -123,7 +130,12 @@ def compute(name: str, predictions_path: Path, references_path: Path | None, ci:
                    "token's user.")
 @click.option("--private", is_flag=True, help="Create the Space as private.")
 def push(name: str, repo_id: str, private: bool) -> None:
-    """Publish metric NAME as a Space loadable with evaluate.load("NS/NAME")."""
+    """Publish metric NAME as a Space loadable with evaluate.load("NS/NAME").
+
+    \b
+    Example:
+      hubkit metrics push seqeval --repo alice/seqeval
+    """
     from hubkit.hub_client import HubConnectionError, connect
 
     try:

@@ -43,6 +43,11 @@ def cli(corpus, objective, output_dir, from_model, size, tokenizer, train_tokeni
     Continue a checkpoint (--from) or start from scratch (--size) with a tokenizer trained on the
     corpus. Reports validation perplexity before and after; OUT can then be fine-tuned with
     `hubkit train DATASET --model OUT`.
+
+    \b
+    Examples:
+      hubkit pretrain reviews.txt --objective mlm --from sentence-transformers/all-MiniLM-L6-v2 --output-dir mlm
+      hubkit pretrain input.txt --objective clm --size tiny --train-tokenizer --output-dir gpt
     """
     from hubkit.train.pretrain import PretrainRequest, pretrain
 

@@ -43,6 +43,10 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
 
     DATASET is a hubkit builder (pushed as NS/NAME-CONFIG, then trained and evaluated from that
     repo at the pushed commit), or a dataset repo NS/NAME already on the hub.
+
+    \b
+    Example:
+      hubkit run sst2 --data-dir SST-2 --max-train-samples 2000 --epochs 1
     """
     from hubkit.cli._errors import user_errors
     from hubkit.pipeline import RunRequest, ValidationFailed, run

@@ -57,6 +57,10 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, sizes, n
     --pretrain-corpus also (c) the model after domain-adaptive masked-LM training. Each run is scored
     on the full validation split. Writes OUT/curve.csv (one row per run), OUT/curve.json,
     OUT/curve.png and OUT/card_sections/transfer_curve.md, which `hubkit card model OUT` includes.
+
+    \b
+    Example:
+      hubkit transfer-curve sst2 --data-dir SST-2 --sizes 32,128,512 --seeds 3 --output curve
     """
     from hubkit.cli._errors import user_errors
     from hubkit.recipes import recipe_for
