@@ -38,3 +38,14 @@ def test_help_shows_a_hubkit_example(path):
     examples = [line.strip() for line in result.output.splitlines()
                 if line.strip() == command or line.strip().startswith(command + " ")]
     assert examples, f"`{command} --help` shows no example command line"
+
+
+@pytest.mark.parametrize("path", [["datasets", "prepare"], ["eval"], ["leaderboard", "build"], ["transfer-curve"]])
+def test_output_folders_are_named_output_dir_and_the_old_name_still_works(path, tmp_path):
+    help_text = CliRunner().invoke(main, [*path, "--help"]).output
+    assert "--output-dir" in help_text and "--output " not in help_text.replace("--output-dir", "")
+    # The old spelling still parses: both reach the same parameter (a missing dataset fails later).
+    for spelling in ("--output-dir", "--output"):
+        result = CliRunner().invoke(main, [*path, *(["no-such-dataset"] if path != ["eval"] else
+                                                    ["alice/model", "no-such-dataset"]), spelling, str(tmp_path / "o")])
+        assert "No such option" not in result.output, result.output

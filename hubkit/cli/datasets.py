@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from hubkit.cli._output_option import output_dir_option
+
 
 SCRIPTS_HELP = ("Another folder of builders (<DIR>/<NAME>/<NAME>.py), searched besides the built-in ones, "
                 "./dataset_scripts and the folders in HUBKIT_DATASET_SCRIPTS.")
@@ -159,7 +161,7 @@ def list_command(scripts_dirs: tuple[Path, ...]) -> None:
 
 @cli.command()
 @_dataset_arguments
-@click.option("--output", type=click.Path(path_type=Path), required=True, help="Folder to write (save_to_disk).")
+@output_dir_option("output", type=click.Path(path_type=Path), required=True, help="Folder to write (save_to_disk).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
 @_reporting_errors
 def prepare(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any], output: Path,
@@ -169,7 +171,7 @@ def prepare(name: str, config: str | None, data_dir: Path | None, options: dict[
     \b
     Example, your own CSV with a carved validation split:
       hubkit datasets prepare csv --data-dir reviews.csv --text-column text --label-column label \\
-          --validation-fraction 0.1 --output reviews-prepared
+          --validation-fraction 0.1 --output-dir reviews-prepared
     """
     import datasets
 
@@ -339,7 +341,7 @@ def new(name: str, scripts_dir: Path | None, tests_dir: Path) -> None:
     Builders are found in hubkit's built-in folder, ./dataset_scripts, every folder listed in
     HUBKIT_DATASET_SCRIPTS (separated like PATH; they add to the built-in builders) and a
     command's --scripts-dir. Example:
-      hubkit datasets new movie_votes && hubkit datasets prepare movie_votes --data-dir raw/ --output out/
+      hubkit datasets new movie_votes && hubkit datasets prepare movie_votes --data-dir raw/ --output-dir out/
     """
     from hubkit.datasets.registry import local_scripts_dir
     from hubkit.datasets.scaffold import scaffold

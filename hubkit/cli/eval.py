@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._output_option import output_dir_option
 from hubkit.cli._dataset_options import task_options, task_and_options
 from hubkit.cli._errors import user_errors
 
@@ -19,7 +20,7 @@ from hubkit.cli._errors import user_errors
 @click.option("--revision", help="Model revision (branch, tag or sha); recorded as the commit sha.")
 @click.option("--dataset-revision", help="Revision of a hub dataset repo; recorded as the commit sha.")
 @task_options
-@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
+@output_dir_option("output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: results.json, predictions.parquet, README.md, plots/.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--max-length", type=click.IntRange(min=8), help="Truncation length (default: the model's recipe).")
@@ -43,7 +44,7 @@ def cli(model, dataset, config, split, data_dir, revision, dataset_revision, tas
     """Score MODEL (hub id or local folder) on DATASET (hubkit builder or hub dataset repo).
 
     \b
-    hubkit eval alice/sst2-minilm sst2 --data-dir SST-2 --output eval-sst2
+    hubkit eval alice/sst2-minilm sst2 --data-dir SST-2 --output-dir eval-sst2
     hubkit eval --verify eval-sst2/results.json
     """
     from hubkit.cli._console import quiet_libraries, show_progress
@@ -59,7 +60,7 @@ def cli(model, dataset, config, split, data_dir, revision, dataset_revision, tas
         if not model or not dataset:
             raise click.UsageError("give MODEL and DATASET (or --verify RESULTS.json)")
         if output is None:
-            raise click.UsageError("--output is required")
+            raise click.UsageError("--output-dir is required")
         if tolerance is not None:
             raise click.UsageError("--tolerance only applies with --verify")
         from hubkit.evaluation.runner import EvalRequest, evaluate

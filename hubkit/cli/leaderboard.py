@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._output_option import output_dir_option
 from hubkit.cli._errors import user_errors
 
 
@@ -20,7 +21,7 @@ def cli() -> None:
 @click.option("--split", help="Split (default: the one the models report; validation or test first).")
 @click.option("--models", help="Comma-separated model repo ids (or, with --evaluate, local folders).")
 @click.option("--search", help="Only models whose repo id contains this text.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+@output_dir_option("output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder: leaderboard.json, leaderboard.csv, README.md, index.html, evaluations/.")
 @click.option("--evaluate", is_flag=True, help="Score the --models here with hubkit eval instead of reading claims.")
 @click.option("--verify", is_flag=True, help="Re-run every claim with hubkit eval and mark it reproduced or not.")
@@ -44,8 +45,8 @@ def build(dataset, config, split, models, search, output, evaluate, verify, tole
     """Rank the models that report DATASET (or --evaluate listed ones) and write the leaderboard.
 
     \b
-    hubkit leaderboard build sst2 --search sst2 --output lb --verify --data-dir SST-2
-    hubkit leaderboard build sst2 --models alice/a,alice/b --evaluate --data-dir SST-2 --output lb \\
+    hubkit leaderboard build sst2 --search sst2 --output-dir lb --verify --data-dir SST-2
+    hubkit leaderboard build sst2 --models alice/a,alice/b --evaluate --data-dir SST-2 --output-dir lb \\
         --push-to alice/sst2-leaderboard
     """
     with user_errors():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hubkit.cli._output_option import output_dir_option
 from hubkit.cli._dataset_options import dataset_revision_option, task_and_options, task_options
 
 from hubkit.transfer_curve.curve import DEFAULT_MIN_STEPS
@@ -35,7 +36,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
               help="Training-subset sizes (stratified by label, nested per seed).")
 @click.option("--seeds", "n_seeds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Runs per size and variant (seeds 0..N-1); the band is ± one std over them.")
-@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+@output_dir_option("output_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for curve.csv/json/png and card_sections/ (may be a `hubkit train` output folder).")
 @click.option("--pretrain-corpus", type=click.Path(exists=True, path_type=Path),
               help="Also fine-tune the model after masked-LM training on this text file or folder of .txt files.")
@@ -60,7 +61,7 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, sizes, n
 
     \b
     Example:
-      hubkit transfer-curve sst2 --data-dir SST-2 --sizes 32,128,512 --seeds 3 --output curve
+      hubkit transfer-curve sst2 --data-dir SST-2 --sizes 32,128,512 --seeds 3 --output-dir curve
     """
     from hubkit.cli._errors import user_errors
     from hubkit.recipes import recipe_for
