@@ -192,3 +192,39 @@ def test_full_repo_id_asks_whoami_only_without_a_namespace(repo_id, expected):
 
     assert full_repo_id(repo_id, Api()) == expected
     assert Api.calls == (0 if "/" in repo_id else 1)
+
+
+# Point 12: pushing an already-prepared folder
+
+
+def test_a_prepared_folder_is_pushed_as_built_with_its_options(hub, tmp_path):
+    from datasets import load_dataset
+
+    from helpers.hubserver import unique_name
+
+    data = write_reviews(tmp_path / "reviews.csv", rows=20)
+    prepared = tmp_path / "prepared"
+    result = run("datasets", "prepare", "csv", "--data-dir", data, "--validation-fraction", "0.2",
+                 "--license", "cc-by-4.0", "--output-dir", prepared)
+    assert result.exit_code == 0, result.output
+    data.unlink()  # the original files are gone: the push must not need them
+    repo_id = f"{hub.user}/{unique_name('prepared')}"
+    result = run("datasets", "push", "csv", "--prepared", prepared, "--repo", repo_id)
+    assert result.exit_code == 0, result.output
+    pushed = load_dataset(repo_id)
+    assert {split: pushed[split].num_rows for split in pushed} == {"train": 16, "validation": 4}
+    card = HfApi().hf_hub_download(repo_id, "README.md", repo_type="dataset")
+    assert "license: cc-by-4.0" in Path(card).read_text()
+
+
+def test_a_prepared_folder_of_another_dataset_or_not_prepared_is_one_line(hub, tmp_path):
+    prepared = tmp_path / "prepared"
+    assert run("datasets", "prepare", "csv", "--data-dir", write_reviews(tmp_path / "r.csv"),
+               "--output-dir", prepared).exit_code == 0
+    wrong = run("datasets", "push", "sst2", "--prepared", prepared, "--repo", f"{hub.user}/x")
+    assert wrong.exit_code == 1 and f"{prepared} holds 'csv', not 'sst2'" in wrong.stderr
+    (tmp_path / "plain").mkdir()
+    plain = run("datasets", "push", "csv", "--prepared", tmp_path / "plain", "--repo", f"{hub.user}/x")
+    assert plain.exit_code == 1 and "not a folder `hubkit datasets prepare --output-dir` wrote" in plain.stderr
+    both = run("datasets", "push", "csv", "--prepared", prepared, "--data-dir", tmp_path, "--repo", f"{hub.user}/x")
+    assert both.exit_code == 2 and "drop --data-dir" in both.output + both.stderr

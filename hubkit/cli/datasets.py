@@ -276,9 +276,13 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Also write eval.yaml (one task per config, evaluation split and metric): the hub then keeps "
                    "a leaderboard of the models evaluated on the repo.")
 @click.option("--no-progress", is_flag=True, help="No progress bars (the default when stdout is not a terminal).")
+@click.option("--prepared", "prepared_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Push the folder `datasets prepare --output-dir` wrote, as built, instead of building NAME "
+                   "again (no --data-dir or --config then).")
 @_reporting_errors
 def push(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any], repo_id: str,
-         private: bool, revision: str | None, benchmark: bool, no_progress: bool = False) -> None:
+         private: bool, revision: str | None, benchmark: bool, no_progress: bool = False,
+         prepared_dir: Path | None = None) -> None:
     """Publish NAME to the hub as Parquet plus its card, in one commit.
 
     The card's train-eval-index says the task and which column plays which role, so
@@ -286,6 +290,7 @@ def push(name: str, config: str | None, data_dir: Path | None, options: dict[str
 
     \b
     hubkit datasets push sst2 --data-dir SST-2 --repo alice/sst2
+    hubkit datasets push sst2 --prepared sst2-prepared --repo alice/sst2
     """
     from hubkit.hub_client import HubConnectionError, connect
 
@@ -310,7 +315,14 @@ def push(name: str, config: str | None, data_dir: Path | None, options: dict[str
     given, repo_id = repo_id, full_repo_id(repo_id, api)
     if repo_id != given:  # say which namespace a bare name went to
         click.echo(f"using repo {repo_id} (the token's user)")
-    prepared = _prepare(name, config, data_dir, options)
+    if prepared_dir is not None:
+        if data_dir is not None or config is not None:
+            raise click.UsageError("--prepared pushes the dataset as it was built: drop --data-dir and --config")
+        from hubkit.datasets.prepare import load_prepared
+
+        prepared = load_prepared(prepared_dir, name)
+    else:
+        prepared = _prepare(name, config, data_dir, options)
     report = run_checks(prepared)
     _print_report(report)
     try:

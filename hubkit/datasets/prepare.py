@@ -55,6 +55,7 @@ class Prepared:
     card: CardInfo
     task: TaskSpec
     sources: list[SourceRecord]
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # the builder options it was built with
 
     @property
     def split_sizes(self) -> dict[str, int]:
@@ -94,7 +95,7 @@ def prepare(name: str, config: str | None = None, data_dir: str | Path | None = 
         name=name, config_name=builder.config.name, config_names=config_names,
         default_config=builder_class.DEFAULT_CONFIG_NAME or config_names[0],
         version=str(builder.config.version or builder_class.VERSION), dataset=datasets.DatasetDict(splits),
-        card=builder.card_info(), task=builder.task_spec(), sources=sources)
+        card=builder.card_info(), task=builder.task_spec(), sources=sources, options=dict(options or {}))
 
 
 def _fingerprint(*parts: object) -> str:
@@ -176,8 +177,44 @@ def save(prepared: Prepared, output: str | Path, overwrite: bool = False) -> Pat
 
 def build_record(prepared: Prepared) -> dict[str, Any]:
     return {"dataset": prepared.name, "config": prepared.config_name, "builder_version": prepared.version,
-            "splits": prepared.split_sizes,
+            "splits": prepared.split_sizes, "options": {k: list(v) if isinstance(v, tuple) else v
+                                                        for k, v in prepared.options.items()},
             "sources": [dataclasses.asdict(record) for record in prepared.sources]}
+
+
+def load_prepared(folder: str | Path, name: str | None = None) -> Prepared:
+    """A folder ``prepare --output-dir`` wrote, ready to validate and push without rebuilding.
+
+    The card and task come from the builder named in the folder's build record (with the options
+    it was built with); the data and its source checksums from the folder. ``name``, when given,
+    must be that builder, so a push never publishes one dataset under another's card.
+    """
+    folder = Path(folder)
+    record_path = folder / BUILD_FILE
+    if not record_path.is_file():
+        raise DatasetError(f"{folder}: not a folder `hubkit datasets prepare --output-dir` wrote (no {BUILD_FILE})")
+    try:
+        record = json.loads(record_path.read_text())
+        built_name, config = record["dataset"], record["config"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise DatasetError(f"{record_path}: unreadable build record ({error})") from None
+    if name is not None and name != built_name:
+        raise DatasetError(f"{folder} holds {built_name!r}, not {name!r}")
+    builder_class = registry.get(built_name).load()
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in (record.get("options") or {}).items()}
+    with tempfile.TemporaryDirectory(prefix="hubkit-builder-") as scratch:
+        builder = _instantiate(builder_class, built_name, config, None, scratch, options)
+    with quiet():
+        dataset = datasets.load_from_disk(str(folder))
+    if not isinstance(dataset, datasets.DatasetDict):
+        raise DatasetError(f"{folder}: holds a single split, not the DatasetDict prepare writes")
+    config_names = [c.name for c in builder_class.BUILDER_CONFIGS] or [builder.config.name]
+    return Prepared(
+        name=built_name, config_name=config, config_names=config_names,
+        default_config=builder_class.DEFAULT_CONFIG_NAME or config_names[0],
+        version=str(record.get("builder_version") or builder.config.version or builder_class.VERSION),
+        dataset=dataset, card=builder.card_info(), task=builder.task_spec(),
+        sources=[SourceRecord(**source) for source in record.get("sources", [])], options=options)
 
 
 @contextlib.contextmanager
