@@ -36,7 +36,8 @@ def _note(text: str) -> None:
 @click.option("--epochs", type=float)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--private", is_flag=True, help="Create private repos (required for research-only data like CoNLL-2003).")
-@click.option("--no-progress", is_flag=True)
+@click.option("--no-progress", is_flag=True,
+              help="No progress bars, one line per logging interval (the default when stdout is not a terminal).")
 def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, namespace, max_train_samples,
         max_eval_samples, epochs, seed, private, no_progress) -> None:
     """Prepare, validate, train, evaluate, card and push DATASET's baseline; prints the URLs.
@@ -48,9 +49,13 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
     Example:
       hubkit run sst2 --data-dir SST-2 --max-train-samples 2000 --epochs 1
     """
+    from hubkit.cli._console import quiet_libraries, show_progress
     from hubkit.cli._errors import user_errors
     from hubkit.pipeline import RunRequest, ValidationFailed, run
 
+    progress = show_progress(no_progress)
+    if not progress:
+        quiet_libraries()
     with user_errors():
         task, options = task_and_options(dataset, task_flags)
         if options:
@@ -60,7 +65,7 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
         request = RunRequest(dataset=dataset, config=config, data_dir=data_dir, model=model, output_dir=output_dir,
                              namespace=namespace, max_train_samples=max_train_samples,
                              max_eval_samples=max_eval_samples, epochs=epochs, dataset_revision=dataset_revision,
-                             task=task, seed=seed, private=private, progress=not no_progress)
+                             task=task, seed=seed, private=private, progress=progress)
         try:
             result = run(request, on_step=_step, on_note=_note)
         except ValidationFailed as error:
