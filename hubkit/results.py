@@ -13,6 +13,8 @@ instead of guessing (MTEB's results-format churn broke re-loading: MT#875, MT#18
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,14 @@ def results_dir(path: str | Path) -> Path:
     """The folder a results file lives in (its predictions and plots sit beside it)."""
     path = Path(path)
     return path if path.is_dir() else path.parent
+
+
+def example_hashes(rows) -> list[str]:
+    """A sha256 per example over all its columns: the identity ``hubkit compare`` pairs examples by.
+
+    It lives here, beside the results layout, because both writers of per-example predictions use
+    it: ``hubkit eval`` and ``hubkit train``. Two runs on the same split then pair example by example
+    whichever of them wrote the file.
+    """
+    return [hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+            for row in rows]

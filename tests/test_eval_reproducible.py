@@ -111,6 +111,32 @@ def test_compare_uses_only_shared_examples(model_a, model_b, sst2, tmp_path):
     assert (report["shared_examples"], report["only_a"], report["only_b"]) == (20, 0, 12)
 
 
+def test_compare_takes_the_results_json_that_train_wrote(model_a, model_b, sst2, tmp_path):
+    """Train's own predictions pair with an evaluation's by example hash: the same model scored by
+    train and by eval agrees on every example, and a train result compares with another model."""
+    evaluate(model_a, sst2, tmp_path / "a")
+    evaluate(model_b, sst2, tmp_path / "b")
+    trained = json.loads((model_a / "results.json").read_text())
+    same = hubkit("compare", model_a / "results.json", tmp_path / "a/results.json", "--json")
+    assert same.exit_code == 0, same.output
+    same = json.loads(same.output)
+    assert (same["shared_examples"], same["only_a"], same["only_b"]) == (32, 0, 0)
+    assert same["mcnemar"]["only_a_correct"] == same["mcnemar"]["only_b_correct"] == 0
+    accuracy = same["paired_bootstrap"]["accuracy"]
+    assert accuracy["a"] == pytest.approx(trained["per_seed"][0]["metrics"]["validation"]["accuracy"])
+    assert accuracy["difference"] == 0
+    versus = json.loads(hubkit("compare", model_a / "results.json", model_b / "results.json", "--json",
+                               "--split", "validation").output)
+    plain = json.loads(hubkit("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--json").output)
+    assert versus["paired_bootstrap"] == plain["paired_bootstrap"] and versus["mcnemar"] == plain["mcnemar"]
+    for args, message in [(["--split", "test"], "scored no split 'test'"), (["--train-seed", "7"], "no seed 7"),
+                          (["--split", "train"], "scored no split 'train'")]:
+        refused = hubkit("compare", model_a / "results.json", tmp_path / "b/results.json", *args)
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+    wrong_split = hubkit("compare", tmp_path / "a/results.json", tmp_path / "b/results.json", "--split", "test")
+    assert wrong_split.exit_code == 1 and "scored split 'validation', not 'test'" in wrong_split.output
+
+
 def test_bad_input_is_one_line_nonzero_and_writes_nothing(model_a, sst2, tmp_path):
     cases = [
         (["eval", model_a, "nosuchset", "--output", tmp_path / "x"], "unknown dataset"),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import hubkit
-from helpers.data import write_small_sst2
+from helpers.data import write_mrpc, write_small_sst2
 
 import hubkit as hubkit_package
 
@@ -241,6 +241,45 @@ def test_predict_reads_a_tsv_column_and_names_a_missing_one(classifier, tmp_path
     bad = hubkit("predict", classifier, "--file", path, "--text-column", "text", catch_exceptions=True)
     assert bad.exit_code == 1
     assert bad.output == f"Error: {path} has no column 'text'; pass --text-column (columns: id, review)\n"
+
+
+def test_predict_takes_sentence_pairs_as_train_scored_them(tiny_bert, tmp_path, one_thread):
+    """A cross-encoder (MRPC) scores each text with its pair: from --text/--text-pair, and from a
+    dataset split, where the labels match train's own validation predictions."""
+    data = write_mrpc(tmp_path / "MRPC", n_train=48, n_dev=16)
+    out = tmp_path / "model"
+    trained = hubkit("train", "mrpc", "--data-dir", data, "--model", tiny_bert, "--output-dir", out, "--epochs", "1",
+                     "--batch-size", "8", "--bootstrap-resamples", "10", "--no-progress")
+    assert trained.exit_code == 0, trained.output
+    validation = [json.loads(line) for line in (out / "predictions_validation.jsonl").read_text().splitlines()]
+    written = hubkit("predict", out, "--dataset", "mrpc", "--data-dir", data, "--split", "validation",
+                     "--output-dir", tmp_path / "preds")
+    assert written.exit_code == 0, written.output
+    rows = [json.loads(line) for line in (tmp_path / "preds" / "predictions.jsonl").read_text().splitlines()]
+    assert [row["label"] for row in rows] == [row["prediction_labels"] for row in validation]
+    assert all(row["text_pair"] for row in rows)
+    first = rows[0]
+    printed = hubkit("predict", out, "--text", first["text"], "--text-pair", first["text_pair"])
+    assert printed.exit_code == 0, printed.output
+    label, score, text, pair = printed.output.rstrip("\n").split("\t")
+    assert (label, text, pair) == (first["label"], first["text"], first["text_pair"])
+    assert float(score) == pytest.approx(first["score"], abs=1e-4)
+    mismatched = hubkit("predict", out, "--text", "a", "--text", "b", "--text-pair", "c")
+    assert mismatched.exit_code == 2 and "give one pair per text" in mismatched.output
+
+
+def test_predict_piped_into_a_reader_that_stops_early_exits_quietly(classifier, tmp_path):
+    """`hubkit predict ... | head -1`: the reader closing the pipe is not an error to report."""
+    path = tmp_path / "texts.txt"
+    path.write_text("".join(f"review number {i}: " + "a rather long and winding sentence " * 6 + "\n"
+                            for i in range(600)))
+    process = _process(["predict", str(classifier), "--file", str(path), "--batch-size", "64"])
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line: more than a pipe buffer is still to come
+    stderr = process.stderr.read()
+    process.wait(timeout=300)
+    assert first.split("\t")[0] in ("positive", "negative")
+    assert "Error" not in stderr and "Broken pipe" not in stderr and "Traceback" not in stderr, stderr
 
 
 def test_a_bare_push_to_name_goes_to_the_token_users_namespace(tiny_bert, sst2, tmp_path, hub, one_thread):

@@ -141,7 +141,9 @@ def user_errors() -> Iterator[None]:
     """Inside, a user-caused error becomes ``Error: <one line>`` and exit status 1; bugs keep their traceback."""
     try:
         yield
-    except click.ClickException:
+    except (click.ClickException, BrokenPipeError):
+        # A closed pipe (`hubkit predict ... | head`) is the reader being done, not an error:
+        # click's own handler exits quietly on it.
         raise
     except Exception as exc:
         if debugging():

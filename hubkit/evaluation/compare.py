@@ -8,10 +8,16 @@ difference A - B, its 95% interval and a two-sided p-value) and, for classificat
 McNemar's test on the discordant examples (exact binomial when there are fewer than 25). Language
 models are paired by token block and compared on perplexity (lower is better). This is
 the paired analysis lm-evaluation-harness users ask for (LM#3831) instead of an unpaired z-test.
+
+Either side may be a ``hubkit train`` result: its per-example predictions of one split (validation
+unless ``split`` says otherwise) carry the same example hashes, from the model at the folder's top
+level (the best seed) or from one seed's folder (``train_seed``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -48,18 +54,22 @@ def paired_columns(task: dict[str, Any]) -> tuple[str, str | None]:
     return "predictions", "references"
 
 
-def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """Paired bootstrap (and McNemar where it applies) of result A against result B."""
+def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, seed: int = 0,
+            split: str | None = None, train_seed: int | None = None) -> dict[str, Any]:
+    """Paired bootstrap (and McNemar where it applies) of result A against result B.
+
+    ``split`` and ``train_seed`` choose what a training result contributes (see the module's
+    docstring); an evaluation result holds one split, and ``split`` must then name that one.
+    """
     from hubkit import metrics
 
-    a, b = schema.load_results(path_a), schema.load_results(path_b)
-    for path, results in ((path_a, a), (path_b, b)):
-        if schema.kind_of(results) != schema.EVALUATION:
-            raise EvaluationError(f"{path}: compare needs hubkit eval results (with per-example predictions)")
+    side_a = _comparable(path_a, schema.load_results(path_a), split, train_seed)
+    side_b = _comparable(path_b, schema.load_results(path_b), split, train_seed)
+    a, b = side_a.results, side_b.results
     _same_task(a, b)
     prediction_column, reference_column = paired_columns(a["task"])
     needed = [c for c in (prediction_column, reference_column) if c]
-    table_a, table_b = _predictions(path_a, a, needed), _predictions(path_b, b, needed)
+    table_a, table_b = side_a.predictions(needed), side_b.predictions(needed)
     rows_a, rows_b = _pair(table_a, table_b)
     if not rows_a:
         raise EvaluationError(_NOTHING_SHARED.get(a["task"]["family"], _NOTHING_SHARED[None]))
@@ -82,7 +92,7 @@ def compare(path_a: str | Path, path_b: str | Path, n_resamples: int = 1000, see
             raise EvaluationError(f"metric {module} gave no {key!r} score to compare")
         tests[key] = outcome[key]
     result = {
-        "a": _identity(path_a, a), "b": _identity(path_b, b),
+        "a": side_a.identity(), "b": side_b.identity(),
         "dataset": {k: a["dataset"].get(k) for k in ("name", "config", "split")},
         "unit": "token blocks" if reference_column is None else "examples",
         "shared_examples": len(rows_a), "only_a": table_a.num_rows - len(rows_a),
@@ -119,18 +129,96 @@ def _values(table, column: str, rows: list[int]) -> list:
     return [values[i] for i in rows]
 
 
-def _predictions(path: str | Path, results: dict[str, Any], columns: list[str]):
-    file = schema.results_dir(path) / results["predictions"].get("file", schema.PREDICTIONS_FILE)
-    if not file.is_file():
-        raise EvaluationError(f"{file}: the predictions of {path} are missing")
-    recorded = results["predictions"].get("sha256")
-    if recorded and provenance.sha256_file(file) != recorded:
-        raise EvaluationError(f"{file} does not match the sha256 recorded in {path}; it was changed after the run")
-    table = read_predictions(file)
-    missing = {"example_sha256", *columns} - set(table.column_names)
-    if missing:
-        raise EvaluationError(f"{file} lacks columns {sorted(missing)}")
-    return table
+@dataclasses.dataclass
+class _Side:
+    """One side of a comparison: a result seen as one model scored on one split.
+
+    An evaluation result is that already. A training result is turned into it: its task, the
+    dataset with the chosen split, the chosen seed's metrics on that split, and the JSON Lines
+    predictions that ``hubkit train`` wrote beside the model.
+    """
+
+    path: Path
+    results: dict[str, Any]
+    file: Path
+    recorded_sha256: str | None = None
+
+    def predictions(self, columns: list[str]):
+        if not self.file.is_file():
+            raise EvaluationError(f"{self.file}: the predictions of {self.path} are missing")
+        if self.recorded_sha256 and provenance.sha256_file(self.file) != self.recorded_sha256:
+            raise EvaluationError(f"{self.file} does not match the sha256 recorded in {self.path}; "
+                                  "it was changed after the run")
+        table = read_predictions(self.file) if self.file.suffix == ".parquet" else _read_jsonl(self.file)
+        missing = {"example_sha256", *columns} - set(table.column_names)
+        if "example_sha256" in missing and self.file.suffix == ".jsonl":
+            raise EvaluationError(f"{self.file} has no example hashes (written by an older hubkit train); "
+                                  f"run `hubkit eval` on the model and compare that result")
+        if missing:
+            raise EvaluationError(f"{self.file} lacks columns {sorted(missing)}")
+        return table
+
+    def identity(self) -> dict[str, Any]:
+        model, results = self.results["model"], self.results
+        return {"results": str(self.path), "model": model.get("id"),
+                "revision": model.get("revision") or model.get("content_sha256"),
+                "primary_metric": results["metrics"].get(results["task"]["primary_metric"])}
+
+
+def _comparable(path: str | Path, results: dict[str, Any], split: str | None, train_seed: int | None) -> _Side:
+    path = Path(path)
+    if schema.kind_of(results) == schema.EVALUATION:
+        recorded = results["dataset"].get("split")
+        if split is not None and split != recorded:
+            raise EvaluationError(f"{path}: this evaluation scored split {recorded!r}, not {split!r}")
+        file = schema.results_dir(path) / results["predictions"].get("file", schema.PREDICTIONS_FILE)
+        return _Side(path, results, file, results["predictions"].get("sha256"))
+    return _training_side(path, results, split, train_seed)
+
+
+def _training_side(path: Path, results: dict[str, Any], split: str | None, train_seed: int | None) -> _Side:
+    runs = results.get("per_seed") or []
+    if not runs:
+        raise EvaluationError(f"{path}: this training result records no finished seed")
+    folder = schema.results_dir(path)
+    if train_seed is None:
+        best = folder / "best_seed.txt"
+        chosen = int(best.read_text().strip()) if len(runs) > 1 and best.is_file() else runs[0]["seed"]
+        run = next((r for r in runs if r["seed"] == chosen), runs[0])
+    else:
+        run = next((r for r in runs if r["seed"] == train_seed), None)
+        if run is None:
+            raise EvaluationError(f"{path}: no seed {train_seed} in this training result "
+                                  f"(seeds: {', '.join(str(r['seed']) for r in runs)})")
+        folder = folder / run.get("output_dir", ".")
+    scored = list(run.get("metrics") or {})
+    chosen_split = split or ("validation" if "validation" in scored else next(iter(scored), None))
+    if chosen_split not in scored:
+        raise EvaluationError(f"{path}: the training run scored no split {chosen_split!r} "
+                              f"(scored: {', '.join(scored) or 'none'})")
+    base = results.get("base_model") or {}
+    view = {
+        "task": results["task"],
+        "dataset": {**results.get("dataset", {}), "split": chosen_split},
+        "model": {"id": f"{folder.as_posix()} (seed {run['seed']}, fine-tuned from {base.get('id')})",
+                  "revision": None},
+        "metrics": run["metrics"][chosen_split],
+    }
+    return _Side(path, view, folder / f"predictions_{chosen_split}.jsonl")
+
+
+def _read_jsonl(file: Path):
+    """``hubkit train``'s predictions: one JSON object per example, in the split's order."""
+    import pyarrow as pa
+
+    rows = []
+    with open(file, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                raise EvaluationError(f"{file}:{number}: not a JSON object") from None
+    return pa.Table.from_pylist(rows)
 
 
 def _pair(table_a, table_b) -> tuple[list[int], list[int]]:
@@ -156,12 +244,6 @@ def _mcnemar(preds_a: list, preds_b: list, refs: list) -> dict[str, Any]:
     return {"statistic": float(outcome["statistic"]), "p_value": float(outcome["p_value"]),
             "only_a_correct": int(outcome["only_1_correct"]), "only_b_correct": int(outcome["only_2_correct"]),
             "test": "exact binomial" if exact else "chi-squared (1 df)"}
-
-
-def _identity(path: str | Path, results: dict[str, Any]) -> dict[str, Any]:
-    model = results["model"]
-    return {"results": str(path), "model": model.get("id"), "revision": model.get("revision") or
-            model.get("content_sha256"), "primary_metric": results["metrics"].get(results["task"]["primary_metric"])}
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:

@@ -11,12 +11,11 @@ label, string columns are the texts).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from hubkit.evaluation.errors import EvaluationError
+
 
 EVALUATION_SPLITS = ("validation", "test")
 
@@ -133,7 +132,3 @@ def _require_labels(data: EvalData) -> None:
                               "split, e.g. --split validation")
 
 
-def example_hashes(rows) -> list[str]:
-    """A sha256 per example over all its columns: the identity ``compare`` pairs examples by."""
-    return [hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-            for row in rows]

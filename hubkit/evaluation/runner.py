@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.evaluation import provenance, schema
-from hubkit.evaluation.data import EvalData, example_hashes, load_split
+from hubkit.evaluation.data import EvalData, load_split
+from hubkit.results import example_hashes
 from hubkit.evaluation.errors import EvaluationError
 from hubkit.evaluation.predictions import predictions_table, write_predictions
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from hubkit.train.errors import TrainingError, TrainingInterrupted
 from hubkit.recipes import Recipe
+from hubkit.results import example_hashes
 from hubkit.train.task import TaskAdapter
 
 CHECKPOINTS = "checkpoints"
@@ -433,11 +434,27 @@ def _score(adapter: TaskAdapter, trainer, eval_splits: dict[str, Any], eval_tok:
         predictions = adapter.predict(trainer, split, eval_tok[name])
         metrics[name] = adapter.score(predictions, n_resamples=n_resamples, seed=seed)
         if trainer.is_world_process_zero():
-            _write_predictions(output_dir / f"predictions_{name}.jsonl", predictions)
+            _write_predictions(output_dir / f"predictions_{name}.jsonl", _with_example_hashes(predictions, split))
             if name == usage_split:
                 _write_usage_examples(output_dir, name, adapter.usage_examples(split, predictions,
                                                                                trainer.processing_class))
     return metrics
+
+
+def _with_example_hashes(predictions: dict[str, Any], split) -> dict[str, Any]:
+    """The predictions with ``example_sha256`` per example, as ``hubkit eval`` writes them.
+
+    ``hubkit compare`` pairs two results by these hashes, so a training run's predictions can be
+    compared with an evaluation's (or another training run's) on the same split. Language models
+    already name their token blocks' hashes; where an adapter returns one row per example of the
+    split, each row gets its example's hash.
+    """
+    if "example_sha256" in predictions:
+        return predictions
+    lengths = {len(v) for v in predictions.values() if isinstance(v, list)}
+    if lengths != {len(split)}:
+        return predictions
+    return {"example_sha256": example_hashes(split), **predictions}
 
 
 def _write_usage_examples(output_dir: Path, split: str, examples: dict[str, Any] | None) -> None:
