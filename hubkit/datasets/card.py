@@ -224,10 +224,10 @@ def _known_issues(anomalies: list[Anomaly]) -> str:
     The text comes from the files (ids, tags), so it is escaped: a card is rendered as Markdown.
     """
     counts = counts_by_kind(anomalies)
-    lines = [f"The original files carry {len(anomalies):,} known flaw{'s' if len(anomalies) != 1 else ''}. "
-             "hubkit reads them as the original loaders do instead of refusing the files; "
-             "`hubkit datasets validate` lists every one with its file and line, and `--strict` refuses them.",
-             "", "| kind | count | how it was read |", "|---|---:|---|"]
+    summary = (f"The original files carry {len(anomalies):,} known flaw{'s' if len(anomalies) != 1 else ''}. "
+               "hubkit reads them as the original loaders do instead of refusing the files; "
+               "`hubkit datasets validate` lists every one with its file and line, and `--strict` refuses them.")
+    lines = [summary, "", "| kind | count | how it was read |", "|---|---:|---|"]
     lines += [f"| `{kind}` | {count:,} | {KINDS[kind][0]}: {KINDS[kind][1]} |" for kind, count in counts.items()]
     lines += ["", "First instances of each kind:", ""]
     for kind in counts:

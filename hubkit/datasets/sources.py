@@ -137,15 +137,21 @@ def read_tsv_rows(path: Path, header: Sequence[str], anomalies: AnomalyLog | Non
         (blank_rows if anomalies is not None and not row.text.strip(" \t\r") else bad_rows).append(row)
         return "skip"
 
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding="utf8"),
-        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False,
-                                          ignore_empty_lines=False,
-                                          invalid_row_handler=remember_bad_row),
-        convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False,
+                                              ignore_empty_lines=False,
+                                              invalid_row_handler=remember_bad_row),
+            convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as error:
+        if "UTF8" not in str(error):
+            raise
+        read_text(path, encodings=("utf-8",))  # names the line of the first undecodable byte
+        raise
     if bad_rows:
         _raise_first_bad_row(path, len(header), skip_blank=anomalies is not None)
     if anomalies is not None and (blank_rows or _has_blank_or_marked_row(table)):
