@@ -75,7 +75,8 @@ class Conll2002(HubkitBuilder):
 
     def _generate_examples(self, path: Path) -> Iterator[tuple[str, dict]]:
         ner_ids = {tag: i for i, tag in enumerate(NER_TAGS)}
-        parsed = read_conll(path, column_counts={2, 3}, tag_names=ner_ids, column_names=("pos",))
+        parsed = read_conll(path, column_counts={2, 3}, tag_names=ner_ids, column_names=("pos",),
+                            anomalies=self.anomaly_log)
         for index, sentence in enumerate(parsed.sentences):
             yield f"{path.name}:{sentence.line}", {
                 "id": str(index), "tokens": sentence.tokens,

@@ -82,7 +82,7 @@ class Conll2003(HubkitBuilder):
         chunk_ids = {tag: i for i, tag in enumerate(CHUNK_TAGS)}
         ner_ids = {tag: i for i, tag in enumerate(NER_TAGS)}
         parsed = read_conll(path, column_counts={4}, tag_names=ner_ids, column_names=("pos", "chunk"),
-                            column_vocabularies=(pos_ids, chunk_ids))
+                            column_vocabularies=(pos_ids, chunk_ids), anomalies=self.anomaly_log)
         for index, sentence in enumerate(parsed.sentences):
             pos, chunk = sentence.columns
             yield f"{path.name}:{sentence.line}", {

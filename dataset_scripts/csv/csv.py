@@ -9,6 +9,8 @@ label, which the train file must have: a typo there would otherwise build a data
 Class names are the distinct label values, sorted (numerically when all are integers). An evaluation
 split without the label column, or a row with an empty label, is unlabelled (label -1).
 ``--license``, ``--pretty-name`` and ``--homepage`` are the card's facts, which only the user knows.
+A line of spaces or tabs between rows and a byte-order mark inside a file are read past and recorded
+as known flaws (:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import datasets
 
+from hubkit.datasets.anomalies import AnomalyLog
 from hubkit.datasets.builder import HubkitBuilder
 from hubkit.datasets.errors import DatasetError, SourceFileError
 from hubkit.datasets.sources import iter_lines, read_text
@@ -151,7 +154,7 @@ class Csv(HubkitBuilder):
         label_ids = {name: i for i, name in enumerate(self.info.features[self.config.label_column].names)}
         label_column = self.config.label_column
         held_out = self._held_out_lines(path) if part else set()
-        for line, row in _rows(path):
+        for line, row in _rows(path, self.anomaly_log):
             if part is not None and (line in held_out) != (part == "validation"):
                 continue
             example = {}
@@ -176,12 +179,13 @@ def _columns(path: Path) -> list[str]:
     return list(dict.fromkeys(key for _, row in _json_lines(path) for key in row))
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(line, row)`` pairs, every value as text, whatever the file format."""
+def _rows(path: Path, anomalies: AnomalyLog | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, row)`` pairs, every value as text, whatever the file format. Lines of spaces or tabs
+    are read past (recorded in ``anomalies`` when given: the pass that builds the rows gives it)."""
     if path.suffix == ".jsonl":
-        yield from _json_lines(path)
+        yield from _json_lines(path, anomalies)
         return
-    text, _ = read_text(path, encodings=("utf-8",))
+    text, _ = read_text(path, encodings=("utf-8",), anomalies=anomalies)
     dialect = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if path.suffix == ".tsv" else {}
     reader = csv.reader(text.splitlines(keepends=True), **dialect)
     header = next(reader, None)
@@ -190,15 +194,21 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     for fields in reader:
         if not fields:
             continue
+        if len(fields) == 1 and not fields[0].strip(" \t"):  # a line of spaces or tabs
+            if anomalies is not None:
+                anomalies.add(path, reader.line_num, "whitespace-line", "blank line made of spaces or tabs")
+            continue
         if len(fields) != len(header):
             raise SourceFileError(path, f"expected {len(header)} fields like the header, found {len(fields)}",
                                   line=reader.line_num)
         yield reader.line_num, dict(zip(header, fields))
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    for line, text in iter_lines(path, encodings=("utf-8",)):
+def _json_lines(path: Path, anomalies: AnomalyLog | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, text in iter_lines(path, encodings=("utf-8",), anomalies=anomalies):
         if not text.strip():
+            if text and anomalies is not None:
+                anomalies.add(path, line, "whitespace-line", "blank line made of spaces or tabs")
             continue
         try:
             record: Any = json.loads(text)

@@ -2,7 +2,9 @@
 
 Layout (the unpacked ``aclImdb`` folder): ``train/{pos,neg}/<id>_<rating>.txt`` and
 ``test/{pos,neg}/...``, one review per file; an ``unsupervised`` split is built when ``train/unsup/``
-exists (label -1, rating 0). The star rating from the file name is kept.
+exists (label -1, rating 0). The star rating from the file name is kept. Two files of one folder with
+the same id (different ratings) are both kept and recorded as a known flaw, as is a byte-order mark
+inside a review, which is removed (:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -69,11 +71,16 @@ class Imdb(HubkitBuilder):
 
     def _generate_examples(self, folders: list[tuple[Path, int]]) -> Iterator[tuple[str, dict]]:
         for folder, label in folders:
+            seen: dict[int, Path] = {}
             for review_id, rating, path in _reviews(folder):
-                text, _ = read_text(path, encodings=("utf-8",))
+                if review_id in seen:
+                    self.anomaly_log.add(path, None, "duplicate-id",
+                                         f"review id {review_id} already used by {seen[review_id].name}")
+                seen.setdefault(review_id, path)
+                text, _ = read_text(path, encodings=("utf-8",), anomalies=self.anomaly_log)
                 if not text.strip():
                     raise SourceFileError(path, "empty review", line=1)
-                yield f"{folder.name}/{review_id}", {"text": text, "label": label, "rating": rating}
+                yield f"{folder.name}/{path.name}", {"text": text, "label": label, "rating": rating}
 
 
 def _reviews(folder: Path) -> list[tuple[int, int, Path]]:

@@ -5,7 +5,9 @@ Layout (the GLUE ``MRPC`` folder): ``train.tsv`` and ``dev.tsv`` with header
 split is labelled from ``msr_paraphrase_test.txt`` when present, else read unlabelled from GLUE's
 ``test.tsv`` (``index, #1 ID, #2 ID, #1 String, #2 String``). Without ``train.tsv``/``dev.tsv``, train
 and dev are cut from ``msr_paraphrase_train.txt`` by ``dev_ids.tsv``, as GLUE's own script does;
-that is also how the canonical downloads are turned into splits.
+that is also how the canonical downloads are turned into splits. A sentence pair (``#1 ID``, ``#2 ID``)
+listed twice in one file is kept, and blank lines between rows and a byte-order mark inside a file
+are read past; each is recorded as a known flaw (:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import pyarrow.compute as pc
 
 from hubkit.datasets.builder import HubkitTableBuilder
 from hubkit.datasets.errors import SourceFileError
-from hubkit.datasets.sources import (check_not_empty, encode_labels, iter_lines, parse_ints, read_tsv,
-                                     require_file, row_numbers, unlabelled)
+from hubkit.datasets.sources import (check_not_empty, encode_labels, iter_lines, parse_ints, read_tsv_rows,
+                                     report_duplicate_ids, require_file, row_numbers, unlabelled)
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("not_equivalent", "equivalent")
@@ -87,14 +89,17 @@ class Mrpc(HubkitTableBuilder):
 
     def _generate_tables(self, path: Path, labelled: bool = True, dev_ids: Path | None = None,
                          keep_dev: bool = False) -> Iterator[tuple[str, pa.Table]]:
-        table = read_tsv(path, (["Quality"] if labelled else ["index"]) + PAIR_COLUMNS)
+        table, lines = read_tsv_rows(path, (["Quality"] if labelled else ["index"]) + PAIR_COLUMNS,
+                                     self.anomaly_log)
         for column in ("#1 String", "#2 String"):
-            check_not_empty(table[column], path, column)
+            check_not_empty(table[column], path, column, lines)
         if labelled:
-            labels = encode_labels(table["Quality"], {"0": 0, "1": 1}, path, "Quality")
+            labels = encode_labels(table["Quality"], {"0": 0, "1": 1}, path, "Quality", lines)
         else:
-            parse_ints(table["index"], path, "index")
+            parse_ints(table["index"], path, "index", lines)
             labels = unlabelled(table.num_rows)
+        pairs = pc.binary_join_element_wise(table["#1 ID"], table["#2 ID"], "/")
+        report_duplicate_ids(pairs, path, "#1 ID/#2 ID", self.anomaly_log, lines)
         result = pa.table({"sentence1": table["#1 String"], "sentence2": table["#2 String"], "label": labels})
         if dev_ids is not None:
             in_dev = pc.is_in(pc.binary_join_element_wise(table["#1 ID"], table["#2 ID"], "\t"),

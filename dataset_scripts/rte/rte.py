@@ -2,7 +2,9 @@
 
 Layout (the GLUE ``RTE`` folder): ``train.tsv`` and ``dev.tsv`` with header
 ``index, sentence1, sentence2, label`` (labels ``entailment``/``not_entailment``); ``test.tsv`` has
-``index, sentence1, sentence2`` and no labels (label -1).
+``index, sentence1, sentence2`` and no labels (label -1). Blank lines between rows, a byte-order mark
+inside a file and an ``index`` used twice in one file are read past and recorded as known flaws
+(:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import datasets
 import pyarrow as pa
 
 from hubkit.datasets.builder import HubkitTableBuilder
-from hubkit.datasets.sources import check_not_empty, encode_labels, parse_ints, read_tsv, unlabelled
+from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv_rows,
+                                     report_duplicate_ids, unlabelled)
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("entailment", "not_entailment")
@@ -59,13 +62,15 @@ class Rte(HubkitTableBuilder):
 
     def _generate_tables(self, path: Path, labelled: bool) -> Iterator[tuple[str, pa.Table]]:
         header = ["index", "sentence1", "sentence2"] + (["label"] if labelled else [])
-        table = read_tsv(path, header)
+        table, lines = read_tsv_rows(path, header, self.anomaly_log)
         for column in ("sentence1", "sentence2"):
-            check_not_empty(table[column], path, column)
+            check_not_empty(table[column], path, column, lines)
         if labelled:
-            labels = encode_labels(table["label"], {name: i for i, name in enumerate(LABELS)}, path, "label")
+            labels = encode_labels(table["label"], {name: i for i, name in enumerate(LABELS)}, path, "label",
+                                   lines)
         else:
             labels = unlabelled(table.num_rows)
-        index = parse_ints(table["index"], path, "index").cast(pa.int32())
+        index = parse_ints(table["index"], path, "index", lines).cast(pa.int32())
+        report_duplicate_ids(index, path, "index", self.anomaly_log, lines)
         yield path.name, pa.table({"sentence1": table["sentence1"], "sentence2": table["sentence2"],
                                    "label": labels, "idx": index})

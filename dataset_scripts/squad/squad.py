@@ -2,7 +2,9 @@
 
 Layout: ``train-v1.1.json`` (train) and/or ``dev-v1.1.json`` (validation), the official files; each
 split whose file is present is built. The nested ``data -> paragraphs -> qas`` structure is flattened
-to one row per question: ``id, title, context, question, answers {text, answer_start}``.
+to one row per question: ``id, title, context, question, answers {text, answer_start}``. A question id
+used twice in one file keeps both rows and is recorded as a known flaw, named by its JSON path
+(:mod:`hubkit.datasets.anomalies`); so is a byte-order mark inside the file, which is removed.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ class Squad(HubkitBuilder):
         return [datasets.SplitGenerator(split, gen_kwargs={"path": path}) for split, path in paths.items()]
 
     def _generate_examples(self, path: Path) -> Iterator[tuple[str, dict]]:
-        text, _ = read_text(path, encodings=("utf-8",))
+        text, _ = read_text(path, encodings=("utf-8",), anomalies=self.anomaly_log)
+        seen: dict[str, str] = {}
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
@@ -84,7 +87,11 @@ class Squad(HubkitBuilder):
                     where_q = f"{where_p}.qas[{q}]"
                     answers = _field(qa, "answers", list, path, where_q)
                     key = _field(qa, "id", str, path, where_q)
-                    yield key, {
+                    if key in seen:
+                        self.anomaly_log.add(path, None, "duplicate-id", f"field '{where_q}.id': {key!r} already "
+                                             f"used at {seen[key]}.id")
+                    seen.setdefault(key, where_q)
+                    yield where_q, {
                         "id": key, "title": title, "context": context,
                         "question": _field(qa, "question", str, path, where_q),
                         "answers": {

@@ -2,7 +2,9 @@
 
 Layout (the unpacked ``SST-2.zip``): ``train.tsv`` and ``dev.tsv`` with header ``sentence<TAB>label``
 (labels ``0``/``1``), ``test.tsv`` with header ``index<TAB>sentence`` and no labels (GLUE withholds
-them; the test split gets label -1).
+them; the test split gets label -1). Blank lines between rows and a byte-order mark inside a file are
+read past, and a test ``index`` used twice is kept; each is recorded as a known flaw
+(:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import datasets
 import pyarrow as pa
 
 from hubkit.datasets.builder import HubkitTableBuilder
-from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv,
-                                     row_numbers, unlabelled)
+from hubkit.datasets.sources import (check_not_empty, encode_labels, parse_ints, read_tsv_rows,
+                                     report_duplicate_ids, row_numbers, unlabelled)
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("negative", "positive")
@@ -62,12 +64,14 @@ class Sst2(HubkitTableBuilder):
         return self.glue_split_generators(dl_manager)
 
     def _generate_tables(self, path: Path, labelled: bool) -> Iterator[tuple[str, pa.Table]]:
-        table = read_tsv(path, ["sentence", "label"] if labelled else ["index", "sentence"])
-        check_not_empty(table["sentence"], path, "sentence")
+        table, lines = read_tsv_rows(path, ["sentence", "label"] if labelled else ["index", "sentence"],
+                                     self.anomaly_log)
+        check_not_empty(table["sentence"], path, "sentence", lines)
         if labelled:
-            labels = encode_labels(table["label"], {"0": 0, "1": 1}, path, "label")
+            labels = encode_labels(table["label"], {"0": 0, "1": 1}, path, "label", lines)
             index = row_numbers(table.num_rows)
         else:
             labels = unlabelled(table.num_rows)
-            index = parse_ints(table["index"], path, "index").cast(pa.int32())
+            index = parse_ints(table["index"], path, "index", lines).cast(pa.int32())
+            report_duplicate_ids(index, path, "index", self.anomaly_log, lines)
         yield path.name, pa.table({"sentence": table["sentence"], "label": labels, "idx": index})

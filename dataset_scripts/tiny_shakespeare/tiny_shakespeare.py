@@ -2,7 +2,8 @@
 
 Layout: ``input.txt`` (as collected for char-rnn). The text is cut by characters: the first 90% is
 train, the next 5% validation, the last 5% test (cut points ``int(0.90 * n)`` and ``int(0.95 * n)``
-for ``n`` characters). Each split is one row holding its whole text.
+for ``n`` characters). Each split is one row holding its whole text. A byte-order mark inside the
+file is removed before cutting and recorded (:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class TinyShakespeare(HubkitTableBuilder):
                 for split, (start, end) in CUTS.items()]
 
     def _generate_tables(self, path: Path, start: float, end: float) -> Iterator[tuple[str, pa.Table]]:
-        text, _ = read_text(path, encodings=("utf-8",))
+        text, _ = read_text(path, encodings=("utf-8",), anomalies=self.anomaly_log)
         if not text.strip():
             raise SourceFileError(path, "empty file", line=1)
         n = len(text)

@@ -3,7 +3,9 @@
 Two configs, as distributed: ``wikitext-2-v1`` reads the tokenized ``wiki.{train,valid,test}.tokens``
 (rare words replaced by ``<unk>``), ``wikitext-2-raw-v1`` the untokenized ``wiki.*.raw``. Each split
 whose file is present is built, one row per line of the file (blank lines, which separate
-paragraphs, are kept as empty rows so the text can be rebuilt exactly).
+paragraphs, are kept as empty rows so the text can be rebuilt exactly). Lines of a single space are
+how these files write blank lines, so they are the format, not a flaw; a byte-order mark inside a
+file is one, removed and recorded (:mod:`hubkit.datasets.anomalies`).
 """
 
 from __future__ import annotations
@@ -77,5 +79,5 @@ class Wikitext2(HubkitTableBuilder):
         return [datasets.SplitGenerator(split, gen_kwargs={"path": path}) for split, path in present.items()]
 
     def _generate_tables(self, path: Path) -> Iterator[tuple[str, pa.Table]]:
-        text, _ = read_text(path, encodings=("utf-8",))
+        text, _ = read_text(path, encodings=("utf-8",), anomalies=self.anomaly_log)
         yield path.name, pa.table({"text": pa.array(split_lines(text), pa.string())})

@@ -101,10 +101,16 @@ def _collect_build_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _prepare(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any]):
+def _prepare(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any],
+             strict: bool = False):
     from hubkit.datasets.prepare import prepare
 
-    return prepare(name, config=config, data_dir=data_dir, options=options)
+    return prepare(name, config=config, data_dir=data_dir, options=options, strict=strict)
+
+
+STRICT_HELP = ("Refuse the source files' known flaws (a minority tag-scheme start, a stray -DOCSTART-, a "
+               "duplicated id, a blank line of spaces, a byte-order mark mid-file) instead of reading past "
+               "them with a warning.")
 
 
 def _print_sizes(prepared) -> None:
@@ -112,10 +118,13 @@ def _print_sizes(prepared) -> None:
         click.echo(f"{split}: {rows:,} rows")
 
 
-def _print_report(report) -> None:
+def _print_report(report, strict: bool = False) -> None:
     for split, counts in report.label_distribution.items():
         shown = ", ".join(f"{label} {count:,}" for label, count in counts.items())
         click.echo(f"labels {split}: {shown}")
+    if not strict:  # with --strict they are among the errors
+        for anomaly in report.anomalies:
+            click.echo(f"warning: {anomaly}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in report.errors:
@@ -163,10 +172,14 @@ def list_command(scripts_dirs: tuple[Path, ...]) -> None:
 @_dataset_arguments
 @output_dir_option("output", type=click.Path(path_type=Path), required=True, help="Folder to write (save_to_disk).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @_reporting_errors
 def prepare(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any], output: Path,
-            overwrite: bool) -> None:
+            overwrite: bool, strict: bool = False) -> None:
     """Build NAME from its original files into a DatasetDict saved at --output.
+
+    Known flaws of real files are read past, one warning each with its file and line (stored
+    with the build for `validate` and the card); --strict refuses them.
 
     \b
     Example, your own CSV with a carved validation split:
@@ -178,17 +191,25 @@ def prepare(name: str, config: str | None, data_dir: Path | None, options: dict[
     from hubkit.datasets.prepare import save
 
     datasets.disable_progress_bars()
-    prepared = _prepare(name, config, data_dir, options)
+    prepared = _prepare(name, config, data_dir, options, strict=strict)
     save(prepared, output, overwrite=overwrite)
+    for anomaly in prepared.anomalies:
+        click.echo(f"warning: {anomaly}", err=True)
     _print_sizes(prepared)
     click.echo(f"saved to {output}")
 
 
 @cli.command()
 @_dataset_arguments
+@click.option("--strict", is_flag=True,
+              help="Count the source files' known flaws (listed as warnings otherwise) as errors.")
 @_reporting_errors
-def validate(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any]) -> None:
+def validate(name: str, config: str | None, data_dir: Path | None, options: dict[str, Any],
+             strict: bool = False) -> None:
     """Check NAME: non-empty splits, labels, texts, leakage, IOB2, SQuAD answers. Errors exit 1.
+
+    Known flaws of the source files (a minority tag-scheme start, a duplicated id, ...) are listed
+    as warnings with file:line; with --strict each is an error.
 
     \b
     Example:
@@ -196,12 +217,12 @@ def validate(name: str, config: str | None, data_dir: Path | None, options: dict
     """
     from hubkit.datasets.validate import validate as run_checks
 
-    report = run_checks(_prepare(name, config, data_dir, options))
+    report = run_checks(_prepare(name, config, data_dir, options), strict=strict)
     _print_sizes(report)
-    _print_report(report)
+    _print_report(report, strict=strict)
     if not report.ok:
         raise click.ClickException(f"{name}: {len(report.errors)} validation error(s)")
-    click.echo(f"{name}: valid ({len(report.warnings)} warning(s))")
+    click.echo(f"{name}: valid ({len(report.warnings) + len(report.anomalies)} warning(s))")
 
 
 @cli.command()

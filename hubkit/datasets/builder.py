@@ -11,6 +11,10 @@ hubkit reads without running the builder:
 
 and ``LAYOUT``, one line describing the files ``--data-dir`` accepts.
 
+Builders take real files as distributed: a known flaw (a stray ``-DOCSTART-``, a duplicated id, a
+minority tag-scheme start, ...) goes to :attr:`HubkitBuilder.anomaly_log` and loading goes on, while
+a line that cannot be read still raises :class:`~hubkit.datasets.errors.SourceFileError`.
+
 Builders whose files are tables derive from :class:`HubkitTableBuilder` and implement
 ``_generate_tables`` (yielding ``(key, pyarrow.Table)`` with columns already encoded, e.g. class ids):
 ``datasets`` then writes whole tables instead of encoding one example at a time, which on SST-2 is
@@ -31,6 +35,7 @@ from typing import Any, ClassVar
 import datasets
 import pyarrow as pa
 
+from hubkit.datasets.anomalies import AnomalyLog
 from hubkit.datasets.errors import DatasetError, SourceFileError
 from hubkit.datasets.sources import verify_sha256
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
@@ -61,6 +66,14 @@ class HubkitBuilder(datasets.GeneratorBasedBuilder):
     @property
     def data_dir(self) -> Path | None:
         return Path(self.config.data_dir) if self.config.data_dir else None
+
+    @property
+    def anomaly_log(self) -> AnomalyLog:
+        """Where this run records the known flaws it reads past (see :mod:`hubkit.datasets.anomalies`);
+        ``prepare`` makes it strict for ``--strict`` and stores what it holds with the build."""
+        if not hasattr(self, "_hubkit_anomaly_log"):
+            self._hubkit_anomaly_log = AnomalyLog(self.data_dir)
+        return self._hubkit_anomaly_log
 
     def source(self, dl_manager: datasets.DownloadManager, role: str) -> Path:
         """The local path of the source ``role``: under ``--data-dir`` when given, else downloaded.

@@ -10,6 +10,7 @@ its ``configs``, ``dataset_info`` and ``train-eval-index`` entries for other con
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
 import hubkit
+from hubkit.datasets.anomalies import KINDS, Anomaly, counts_by_kind
 from hubkit.datasets.prepare import Prepared
 from hubkit.datasets.task_index import index_entry, merge_index
 from hubkit.datasets.validate import Report
@@ -28,6 +30,8 @@ SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
 EXAMPLE_TEXT_LIMIT = 300
 EXAMPLE_LIST_LIMIT = 30
+KNOWN_ISSUE_EXAMPLES = 3  # instances listed per kind; the rest are counted
+KNOWN_ISSUE_TEXT_LIMIT = 200
 
 
 def size_category(rows: int) -> str:
@@ -130,6 +134,8 @@ def _prose(prepared: Prepared, report: Report) -> str:
     if report.label_distribution:
         sections += ["### Label distribution", _distribution(report)]
     sections += ["## How it was built", _provenance(prepared, report)]
+    if prepared.anomalies:
+        sections += ["## Known issues", _known_issues(prepared.anomalies)]
     licence = f"`{facts.license}`" + (f" ({facts.license_name})" if facts.license_name else "")
     # Pointing at "the homepage" only makes sense when there is one (a contributor's own csv has none).
     terms = " Check the original terms at the homepage before redistributing." if facts.homepage else ""
@@ -210,3 +216,28 @@ def _provenance(prepared: Prepared, report: Report) -> str:
     else:
         parts.append("Validation found nothing to warn about.")
     return "\n\n".join(parts)
+
+
+def _known_issues(anomalies: list[Anomaly]) -> str:
+    """Counts per kind of the flaws the source files carry, and the first few of each with file:line.
+
+    The text comes from the files (ids, tags), so it is escaped: a card is rendered as Markdown.
+    """
+    counts = counts_by_kind(anomalies)
+    summary = (f"The original files carry {len(anomalies):,} known flaw{'s' if len(anomalies) != 1 else ''}. "
+               "hubkit reads them as the original loaders do instead of refusing the files; "
+               "`hubkit datasets validate` lists every one with its file and line, and `--strict` refuses them.")
+    lines = [summary, "", "| kind | count | how it was read |", "|---|---:|---|"]
+    lines += [f"| `{kind}` | {count:,} | {KINDS[kind][0]}: {KINDS[kind][1]} |" for kind, count in counts.items()]
+    lines += ["", "First instances of each kind:", ""]
+    for kind in counts:
+        for anomaly in [item for item in anomalies if item.kind == kind][:KNOWN_ISSUE_EXAMPLES]:
+            where = anomaly.where.replace("`", "'")
+            lines.append(f"- `{where}` ({kind}): {_escape(anomaly.message)}")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    if len(text) > KNOWN_ISSUE_TEXT_LIMIT:
+        text = text[:KNOWN_ISSUE_TEXT_LIMIT] + "…"
+    return html.escape(text, quote=False).replace("`", "\\`").replace("|", "\\|")

@@ -3,7 +3,8 @@
 In IOB2 every entity starts with ``B-``. In IOB1 (the original CoNLL-2003 files) an entity starts
 with ``I-`` and ``B-`` only separates two adjacent entities of the same type. A file shows which
 scheme it uses the first time an entity starts: ``I-X`` after a non-``X`` tag means IOB1, ``B-X``
-after a non-``X`` tag means IOB2. Seeing both in one file is a broken tag sequence.
+after a non-``X`` tag means IOB2. Real files show both now and then; the reader takes the scheme most
+starts show and records the others (see :mod:`hubkit.datasets.conll`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ def start_scheme(previous: str, tag: str) -> str | None:
 
 
 def to_iob2(tags: Sequence[str]) -> list[str]:
-    """IOB1 tags of one sentence as IOB2 (IOB2 input comes back unchanged)."""
+    """IOB1 tags of one sentence as IOB2 (IOB2 input comes back unchanged).
+
+    Every ``I-X`` that opens an entity becomes ``B-X``, which is how seqeval reads it in either
+    scheme, so this also turns the odd ``I-X`` opener of an IOB2 file into well-formed IOB2.
+    """
     converted = []
     previous = "O"
     for tag in tags:

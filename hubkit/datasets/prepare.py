@@ -6,6 +6,9 @@ reaches the result. hubkit adds what ``datasets`` does not know: the sha256 of e
 (the card and ``hubkit_build.json`` record them) and a fingerprint derived from those checksums.
 ``save`` writes ``save_to_disk`` output into a folder beside the target and renames it at the end,
 so a failed run leaves nothing behind.
+
+The known flaws the builder read past (:mod:`hubkit.datasets.anomalies`) travel with the result and
+into ``hubkit_build.json``, so ``validate`` and the card read one list, also for a saved folder.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import datasets
 
 from hubkit.datasets import registry
+from hubkit.datasets.anomalies import Anomaly
 from hubkit.datasets.builder import HubkitBuilder, downloaded_sources, watch_splits
 from hubkit.datasets.errors import DatasetError, OutputExistsError
 from hubkit.datasets.generate import generate, quiet
@@ -56,6 +60,7 @@ class Prepared:
     task: TaskSpec
     sources: list[SourceRecord]
     options: dict[str, Any] = dataclasses.field(default_factory=dict)  # the builder options it was built with
+    anomalies: list[Anomaly] = dataclasses.field(default_factory=list)  # known flaws read past, in file order
 
     @property
     def split_sizes(self) -> dict[str, int]:
@@ -67,12 +72,17 @@ class Prepared:
 
 
 def prepare(name: str, config: str | None = None, data_dir: str | Path | None = None,
-            options: Mapping[str, Any] | None = None) -> Prepared:
-    """Build dataset ``name`` from its original files (under ``data_dir``, else downloaded)."""
+            options: Mapping[str, Any] | None = None, strict: bool = False) -> Prepared:
+    """Build dataset ``name`` from its original files (under ``data_dir``, else downloaded).
+
+    Known flaws of real files are recorded in the result's ``anomalies``; ``strict`` refuses the
+    first one instead, as a :class:`~hubkit.datasets.errors.SourceFileError` naming its line.
+    """
     builder_class = registry.get(name).load()
     with tempfile.TemporaryDirectory(prefix="hubkit-builder-") as scratch, \
             ThreadPoolExecutor(max_workers=1) as hasher:
         builder = _instantiate(builder_class, name, config, data_dir, scratch, options or {})
+        builder.anomaly_log.strict = strict
         dl_manager = datasets.DownloadManager(dataset_name=name, data_dir=builder.config.data_dir,
                                               download_config=datasets.DownloadConfig())
         # Source files are hashed on a second thread while datasets parses them (hashlib releases
@@ -95,7 +105,8 @@ def prepare(name: str, config: str | None = None, data_dir: str | Path | None = 
         name=name, config_name=builder.config.name, config_names=config_names,
         default_config=builder_class.DEFAULT_CONFIG_NAME or config_names[0],
         version=str(builder.config.version or builder_class.VERSION), dataset=datasets.DatasetDict(splits),
-        card=builder.card_info(), task=builder.task_spec(), sources=sources, options=dict(options or {}))
+        card=builder.card_info(), task=builder.task_spec(), sources=sources, options=dict(options or {}),
+        anomalies=builder.anomaly_log.anomalies)
 
 
 def _fingerprint(*parts: object) -> str:
@@ -179,7 +190,8 @@ def build_record(prepared: Prepared) -> dict[str, Any]:
     return {"dataset": prepared.name, "config": prepared.config_name, "builder_version": prepared.version,
             "splits": prepared.split_sizes, "options": {k: list(v) if isinstance(v, tuple) else v
                                                         for k, v in prepared.options.items()},
-            "sources": [dataclasses.asdict(record) for record in prepared.sources]}
+            "sources": [dataclasses.asdict(record) for record in prepared.sources],
+            "anomalies": [dataclasses.asdict(anomaly) for anomaly in prepared.anomalies]}
 
 
 def load_prepared(folder: str | Path, name: str | None = None) -> Prepared:
@@ -196,7 +208,8 @@ def load_prepared(folder: str | Path, name: str | None = None) -> Prepared:
     try:
         record = json.loads(record_path.read_text())
         built_name, config = record["dataset"], record["config"]
-    except (ValueError, KeyError, TypeError) as error:
+        anomalies = [Anomaly.from_dict(item) for item in record.get("anomalies") or []]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise DatasetError(f"{record_path}: unreadable build record ({error})") from None
     if name is not None and name != built_name:
         raise DatasetError(f"{folder} holds {built_name!r}, not {name!r}")
@@ -214,7 +227,8 @@ def load_prepared(folder: str | Path, name: str | None = None) -> Prepared:
         default_config=builder_class.DEFAULT_CONFIG_NAME or config_names[0],
         version=str(record.get("builder_version") or builder.config.version or builder_class.VERSION),
         dataset=dataset, card=builder.card_info(), task=builder.task_spec(),
-        sources=[SourceRecord(**source) for source in record.get("sources", [])], options=options)
+        sources=[SourceRecord(**source) for source in record.get("sources", [])], options=options,
+        anomalies=anomalies)
 
 
 @contextlib.contextmanager

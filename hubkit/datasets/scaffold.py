@@ -26,7 +26,7 @@ import datasets
 import pyarrow as pa
 
 from hubkit.datasets.builder import HubkitTableBuilder
-from hubkit.datasets.sources import check_not_empty, encode_labels, read_tsv, require_file
+from hubkit.datasets.sources import check_not_empty, encode_labels, read_tsv_rows, require_file
 from hubkit.datasets.spec import CardInfo, Download, TaskSpec
 
 LABELS = ("negative", "positive")
@@ -60,11 +60,13 @@ class {class_name}(HubkitTableBuilder):
                 for split in ("train", "validation", "test")]
 
     def _generate_tables(self, path: Path) -> Iterator[tuple[str, pa.Table]]:
-        table = read_tsv(path, ["text", "label"])
-        check_not_empty(table["text"], path, "text")
+        # Known flaws of real files (a blank line of spaces, a byte-order mark mid-file) are read past
+        # and recorded in self.anomaly_log; `lines` keeps later errors on the right line.
+        table, lines = read_tsv_rows(path, ["text", "label"], self.anomaly_log)
+        check_not_empty(table["text"], path, "text", lines)
         # An empty label cell means unlabelled (-1), as in GLUE test splits.
         mapping = {{"": -1, **{{name: index for index, name in enumerate(LABELS)}}}}
-        labels = encode_labels(table["label"], mapping, path, "label")
+        labels = encode_labels(table["label"], mapping, path, "label", lines)
         yield path.name, pa.table({{"text": table["text"], "label": labels}})
 '''
 

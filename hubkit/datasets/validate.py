@@ -3,7 +3,9 @@
 Errors make the data wrong to train or evaluate on (an empty split, a label outside its
 ``ClassLabel``, an empty text, a broken IOB2 sequence, a SQuAD answer that is not where it says);
 warnings are facts a user should know but may accept (texts shared between train and evaluation
-splits, i.e. leakage; unlabelled rows). The report also carries the label distribution.
+splits, i.e. leakage; unlabelled rows). The report also carries the label distribution, and the
+known flaws the builder read past in the source files (:mod:`hubkit.datasets.anomalies`): warnings,
+or errors for ``--strict``, each naming its file and line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hubkit.datasets import iob
+from hubkit.datasets.anomalies import Anomaly
 from hubkit.datasets.prepare import Prepared
 from hubkit.datasets.spec import TaskSpec
 
@@ -30,14 +33,20 @@ class Report:
     label_distribution: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     # evaluation split -> rows whose text also appears in train
     leakage: dict[str, int] = dataclasses.field(default_factory=dict)
+    # Known flaws of the source files, read past while building; kept apart from ``warnings`` because
+    # a real corpus can have thousands, which the card summarises instead of listing.
+    anomalies: list[Anomaly] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def validate(prepared: Prepared) -> Report:
-    report = Report(split_sizes=prepared.split_sizes)
+def validate(prepared: Prepared, strict: bool = False) -> Report:
+    """Check ``prepared``; with ``strict`` each known flaw of its source files is an error too."""
+    report = Report(split_sizes=prepared.split_sizes, anomalies=list(prepared.anomalies))
+    if strict:
+        report.errors += [f"{anomaly} (refused because of --strict)" for anomaly in prepared.anomalies]
     task = prepared.task
     for split, dataset in prepared.dataset.items():
         if len(dataset) == 0:

@@ -170,3 +170,27 @@ TINY: dict[str, Tiny] = {
     "tiny_shakespeare": Tiny(tiny_shakespeare),
     "csv": Tiny(tiny_csv, options={"text_columns": ("review",), "label_column": "stars"}),
 }
+
+
+# ---------------------------------------------------------------- known flaws of real distributions
+# Each reproduces, in a few lines, one flaw real corpora ship with (tests/test_datasets_anomalies.py):
+# builders read past them with a warning naming file:line, and refuse them with --strict.
+
+# IOB2 file (two B- starts) whose line 5 opens an entity with I-LOC right after O, as in one official
+# CoNLL-style distribution's training file.
+CONLL_IOB2_I_START = ("Peter NNP I-NP B-PER\nBlackburn NNP I-NP I-PER\n\n"
+                      "in IN I-PP O\nParis NNP I-NP I-LOC\n\nBonn NNP I-NP B-LOC\n")
+# IOB1 file (two I- starts) whose line 5 opens an entity with B-LOC after O, which IOB1 never does.
+CONLL_IOB1_B_START = ("EU NNP I-NP I-ORG\nrejects VBZ I-VP O\n\n"
+                      "in IN I-PP O\nBonn NNP I-NP B-LOC\n\nParis NNP I-NP I-LOC\n")
+# A -DOCSTART- line at line 3, inside a sentence (no blank line before it).
+CONLL_STRAY_DOCSTART = "EU NNP I-NP B-ORG\nrejects VBZ I-VP O\n-DOCSTART- -X- O O\nBonn NNP I-NP B-LOC\n"
+# Line 3 separates two sentences with spaces and a tab instead of an empty line.
+CONLL_WHITESPACE_LINE = "EU NNP I-NP B-ORG\nrejects VBZ I-VP O\n  \t\nBonn NNP I-NP B-LOC\n"
+# Two files joined, the second keeping its byte-order mark: line 4 starts with U+FEFF.
+CONLL_INNER_BOM = "EU NNP I-NP B-ORG\nrejects VBZ I-VP O\n\n\ufeffBonn NNP I-NP B-LOC\n"
+
+# SST-2 with a blank line of spaces (line 3) and a joined file's byte-order mark (line 4) in train,
+# and a test index used twice (lines 2 and 3).
+SST2_FLAWED_TRAIN = "sentence\tlabel\na gripping film\t1\n   \n\ufeffdull , dull\t0\n"
+SST2_DUPLICATE_TEST = "index\tsentence\n0\tunseen words\n0\tmore unseen words\n"
