@@ -1,6 +1,10 @@
-"""CSV, JSON Lines and Arrow files to one Parquet file, batch by batch.
+"""CSV, JSON Lines and Arrow files (and Parquet files of huge row groups) to one Parquet file,
+batch by batch.
 
-Paging needs a file it can enter in the middle; Parquet's row groups give that. The conversion
+Paging needs a file it can enter in the middle; Parquet's row groups give that, and a page costs
+about the part of one row group before it. So, as the real service does, a Parquet split whose
+row groups are too big (pyarrow writes a million rows per group by default) is rewritten in
+groups of :data:`REWRITE_ROWS` rows. The conversion
 streams: each reader yields batches of about a megabyte, each batch becomes one row group, so
 a split of any size converts in bounded memory and a page later reads one small row group.
 The first file's schema is the split's; a later file that does not fit it is refused, naming it.
@@ -21,6 +25,7 @@ import pyarrow.parquet as pq
 from hubkit.hub.viewer.errors import unreadable
 
 BLOCK_BYTES = 1 << 20
+REWRITE_ROWS = 20_000
 
 
 def _batches(path: Path, file_format: str, name: str) -> Iterator[pa.RecordBatch]:
@@ -33,6 +38,9 @@ def _batches(path: Path, file_format: str, name: str) -> Iterator[pa.RecordBatch
         yield from pyarrow.json.open_json(path, read_options=pyarrow.json.ReadOptions(block_size=BLOCK_BYTES))
     elif file_format == "arrow":
         yield from _arrow_batches(path)
+    elif file_format == "parquet":
+        # buffered reads: a column chunk is read page by page, not whole
+        yield from pq.ParquetFile(path, buffer_size=BLOCK_BYTES, pre_buffer=False).iter_batches(batch_size=REWRITE_ROWS)
     else:
         raise ValueError(f"not a convertible format: {file_format}")
 
@@ -58,7 +66,9 @@ def to_parquet(sources: list[tuple[str, Path]], file_format: str, target: Path) 
             try:
                 for batch in _batches(path, file_format, name):
                     if writer is None:
-                        writer = pq.ParquetWriter(partial, batch.schema)
+                        # a Parquet file's own schema keeps its metadata (``datasets`` features)
+                        schema = pq.read_schema(path) if file_format == "parquet" else batch.schema
+                        writer = pq.ParquetWriter(partial, schema)
                     elif batch.schema != writer.schema:
                         batch = _cast(batch, writer.schema, name)
                     writer.write_batch(batch)

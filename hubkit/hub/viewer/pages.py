@@ -19,13 +19,17 @@ import pyarrow.parquet as pq
 from hubkit.hub.viewer.store import SplitData
 
 BATCH_ROWS = 1024
+READ_BUFFER = 1 << 20
+MAX_BATCH_ROWS = 131_072  # a page deep in a row group decodes up to it in one batch, not in many
 
 
-def _batches(split: SplitData, group: int, columns: list[str] | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
+def _batches(split: SplitData, group: int, columns: list[str] | None = None,
+             batch_rows: int = BATCH_ROWS) -> Iterator[tuple[int, pa.RecordBatch]]:
     """(first row, batch) over row group number ``group`` of the split."""
     file_index, row_group, first = split.row_groups[group]
-    parquet = pq.ParquetFile(split.files[file_index])
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=[row_group], columns=columns):
+    # buffered reads: a column chunk is read page by page as batches need it, never whole
+    parquet = pq.ParquetFile(split.files[file_index], buffer_size=READ_BUFFER, pre_buffer=False)
+    for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[row_group], columns=columns):
         yield first, batch
         first += batch.num_rows
 
@@ -45,7 +49,8 @@ def read_range(split: SplitData, offset: int, length: int) -> list[dict]:
     for group in range(split.locate(offset), len(split.row_groups)):
         if split.row_groups[group][2] >= end:
             break
-        for first, batch in _batches(split, group):
+        needed = end - split.row_groups[group][2]  # rows from the group's start to the page's end
+        for first, batch in _batches(split, group, batch_rows=min(max(needed, BATCH_ROWS), MAX_BATCH_ROWS)):
             last = first + batch.num_rows
             if last <= offset:
                 continue

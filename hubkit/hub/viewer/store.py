@@ -30,6 +30,8 @@ from hubkit.hub.viewer.discovery import file_format
 from hubkit.hub.viewer.errors import unreadable
 
 CONVERTED = "data.parquet"
+MAX_GROUP_ROWS = 100_000  # a Parquet split with bigger row groups is rewritten (see convert)
+MAX_GROUP_BYTES = 128 * 1024 * 1024
 META = "split.json"
 _LOCKS = [threading.Lock() for _ in range(64)]  # striped: one computation per entry at a time
 _SPLITS = BoundedCache(1024, 16 * 1024 * 1024)
@@ -104,14 +106,14 @@ def _build(hub: HubState, repo: Repo, sha: str, paths: list[str], directory: Pat
         if not hub.blobs.has(entry.sha256):
             raise unreadable(f"The content of {path} is no longer stored on this hub.")
     kind = file_format(paths[0])
-    if kind == "parquet":
+    if kind == "parquet" and all(_small_groups(hub.blobs.path(entry.sha256)) for _, entry in entries):
         names = [entry.sha256 for _, entry in entries]
         files = [hub.blobs.path(name) for name in names]
     else:
         convert.to_parquet([(path, hub.blobs.path(entry.sha256)) for path, entry in entries], kind, directory / CONVERTED)
         names, files = [CONVERTED], [directory / CONVERTED]
     row_groups, first, memory, schema = [], 0, 0, None
-    for index, (file, path) in enumerate(zip(files, paths if kind == "parquet" else paths[:1])):
+    for index, (file, path) in enumerate(zip(files, paths if names != [CONVERTED] else paths[:1])):
         try:
             metadata = pq.ParquetFile(file).metadata
             if schema is None:
@@ -125,6 +127,15 @@ def _build(hub: HubState, repo: Repo, sha: str, paths: list[str], directory: Pat
     return {"files": names, "row_groups": row_groups, "num_rows": first, "format": kind,
             "features": _features(schema), "original_bytes": sum(entry.size for _, entry in entries),
             "parquet_bytes": [os.path.getsize(file) for file in files], "memory_bytes": memory}
+
+
+def _small_groups(path: Path) -> bool:
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except (pa.ArrowInvalid, OSError):
+        return True  # reported, naming the file, when its row groups are indexed
+    return all(metadata.row_group(i).num_rows <= MAX_GROUP_ROWS and metadata.row_group(i).total_byte_size <= MAX_GROUP_BYTES
+               for i in range(metadata.num_row_groups))
 
 
 def _features(schema: pa.Schema) -> dict:
