@@ -29,10 +29,10 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from helpers.hubserver import HubProcess, create_token  # noqa: E402
+from helpers.hubserver import HubProcess, create_token
 
 SENTENCES = 50_000
-WORDS = np.array("the a film story plot acting was is really quite good bad long short funny dull moving bright".split())
+WORDS = np.array(["the", "a", "film", "story", "plot", "acting", "was", "is", "really", "quite", "good", "bad", "long", "short", "funny", "dull", "moving", "bright"])
 
 
 def write_split(path: Path, rows: int, row_group: int, seed: int = 0) -> None:

@@ -17,10 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from huggingface_hub import HfApi, hf_hub_download
-
 from helpers.cli import hubkit
 from helpers.hubserver import request, unique_name
+from huggingface_hub import HfApi, hf_hub_download
 
 
 def viewer(hub, route: str, token: str | None = None, **params):
@@ -156,7 +155,7 @@ def test_conll2003_lists_and_its_privacy(hub, conll):
 
     stranger = hub.token_for(unique_name("bob"))
     for route in ("is-valid", "splits", "first-rows", "rows", "search", "filter", "statistics", "size", "parquet", "info"):
-        params = dict(dataset=conll, config="default", split="train", query="x", where="id = '1'")
+        params = {"dataset": conll, "config": "default", "split": "train", "query": "x", "where": "id = '1'"}
         hidden = viewer(hub, route, token=stranger, **params)
         assert (hidden.status, hidden.headers["x-error-code"]) == (404, "RepoNotFound"), route
         assert viewer(hub, route, token="", **params).status == 401
@@ -248,3 +247,29 @@ def test_the_datasets_server_host_still_gets_404_while_viewer_info_answers(hub, 
     assert pq.read_table(io.BytesIO(listed.body)).equals(pushed_split(sst2, "train"))
     assert json.loads(request(hub.endpoint, "GET", f"/api/datasets/{sst2}/parquet/default/train").body) == \
         [parquet["parquet_files"][0]["url"]]
+
+
+def test_a_gated_dataset_is_viewed_only_with_accepted_access_and_broken_files_get_422(hub):
+    api = HfApi()
+    repo = api.create_repo(f"{hub.user}/{unique_name('viewer-gated')}", repo_type="dataset").repo_id
+    api.upload_file(path_or_fileobj=b"text\nhello\n", path_in_repo="data/train.csv", repo_id=repo, repo_type="dataset")
+    api.upload_file(path_or_fileobj=b"PAR1 forged, not Parquet", path_in_repo="other/test.parquet", repo_id=repo,
+                    repo_type="dataset")
+    api.update_repo_settings(repo, gated="manual", repo_type="dataset")
+    reader = hub.token_for(unique_name("carol"))
+    refused = viewer(hub, "rows", token=reader, dataset=repo, config="default", split="train")
+    assert (refused.status, refused.headers["x-error-code"]) == (403, "GatedRepo")
+    assert request(hub.endpoint, "GET", f"/api/datasets/{repo}/parquet", token=reader).status == 403
+    assert ok(hub, "rows", dataset=repo, config="default", split="train")[0]["rows"][0]["row"] == {"text": "hello"}
+
+    broken = viewer(hub, "rows", dataset=repo, config="default", split="test")
+    assert (broken.status, broken.headers["x-error-code"]) == (422, "DatasetGenerationError")
+    assert "other/test.parquet" in broken.json()["error"]
+
+
+@pytest.mark.parametrize("condition", ["(" * 2000 + "sentence = 'a'" + ")" * 2000,
+                                       " AND ".join(["sentence = 'a'"] * 200), "sentence = '" + "x" * 5000 + "'"])
+def test_hostile_filters_get_400_not_5xx(hub, sst2, condition):
+    response = viewer(hub, "filter", dataset=sst2, config="default", split="train", where=condition)
+    assert response.status in (200, 400), response.body[:300]
+    assert response.status == 400 or response.json()["num_rows_total"] == 0

@@ -10,10 +10,11 @@ need accepted access (:func:`hubkit.hub.access.require_file_access`).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import urllib.parse
 
-import numpy as np
+import pyarrow as pa
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -24,7 +25,12 @@ from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.repos import Repo
 from hubkit.hub.state import HubState
 from hubkit.hub.viewer import discovery, pages, search, statistics, store, where
-from hubkit.hub.viewer.errors import invalid_parameter, missing_parameter, not_found
+from hubkit.hub.viewer.errors import (
+    invalid_parameter,
+    missing_parameter,
+    not_found,
+    unreadable,
+)
 
 MAX_LENGTH = 100
 MAX_PARAMETER = 4096
@@ -118,7 +124,20 @@ async def route(hub: HubState, request: Request, segs: list[str]) -> Response:
     if request.method not in ("GET", "HEAD"):
         raise HubError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.url.path}; use GET.")
     handler = _HANDLERS[segs[0]]
-    return handler(hub, request, _target(hub, request))
+    target = _target(hub, request)
+    with _readable(target):
+        return handler(hub, request, target)
+
+
+@contextlib.contextmanager
+def _readable(target: Target):
+    """A data file that breaks while being read (a truncated or forged Parquet file) is the
+    dataset's fault: 422 naming the dataset, never a 5xx."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise unreadable(f"Cannot read the data files of {target.dataset} at {target.sha}: {message}") from None
 
 
 def is_valid(hub: HubState, request: Request, target: Target) -> Response:
@@ -161,7 +180,7 @@ def _rows_body(split: store.SplitData, rows: list[dict], total: int) -> dict:
 
 
 def rows(hub: HubState, request: Request, target: Target) -> Response:
-    config, name, split = _split(request, target)
+    _, _, split = _split(request, target)
     offset, length = _page(request)
     return _answer(target, _rows_body(split, pages.read_range(split, offset, length), split.num_rows))
 
@@ -174,25 +193,25 @@ def _matching_page(target: Target, split: store.SplitData, key: str, find, reque
         matches = find()
         _MATCHES.put(cache_key, matches, matches.nbytes + 64)
     page = pages.read_indices(split, matches[offset: offset + length]) if offset < len(matches) else []
-    return _answer(target, _rows_body(split, page, int(len(matches))))
+    return _answer(target, _rows_body(split, page, len(matches)))
 
 
 def search_rows(hub: HubState, request: Request, target: Target) -> Response:
-    config, name, split = _split(request, target)
+    _, _, split = _split(request, target)
     query = _param(request, "query")
     search.words(query)  # bad input is refused before any reading
     return _matching_page(target, split, "search\x00" + query, lambda: search.matching_rows(split, query), request)
 
 
 def filter_rows(hub: HubState, request: Request, target: Target) -> Response:
-    config, name, split = _split(request, target)
+    _, _, split = _split(request, target)
     text = _param(request, "where")
     condition = where.parse(text, split.columns)
     return _matching_page(target, split, "where\x00" + text, lambda: where.matching_rows(split, condition), request)
 
 
 def statistics_route(hub: HubState, request: Request, target: Target) -> Response:
-    config, name, split = _split(request, target)
+    _, _, split = _split(request, target)
     return _answer(target, store.cached_json(split.directory, "statistics.json", lambda: statistics.compute(split)))
 
 
@@ -275,6 +294,11 @@ async def hub_parquet(hub: HubState, request: Request, repo: Repo, rest: list[st
     if len(rest) > 3:
         raise HubError(404, "NotFound", f"No API route for GET {request.url.path}.")
     target = _target(hub, request, dataset=repo.repo_id)
+    with _readable(target):
+        return _hub_parquet(hub, request, target, rest)
+
+
+def _hub_parquet(hub: HubState, request: Request, target: Target, rest: list[str]) -> Response:
     if len(rest) == 3:
         match = re.fullmatch(r"(\d{1,6})\.parquet", rest[2])
         if not match:

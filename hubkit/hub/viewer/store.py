@@ -144,7 +144,11 @@ def _features(schema: pa.Schema) -> dict:
     try:
         return Features.from_arrow_schema(schema).to_dict()
     except (ValueError, TypeError, KeyError, NotImplementedError):
+        pass  # metadata that does not fit the columns: infer from the types alone
+    try:
         return Features.from_arrow_schema(schema.remove_metadata()).to_dict()
+    except (ValueError, TypeError, KeyError, NotImplementedError) as error:
+        raise unreadable(f"The columns of this split have types the viewer cannot show: {error}") from None
 
 
 def cached_json(directory: Path, name: str, compute):

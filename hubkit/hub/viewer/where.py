@@ -41,11 +41,16 @@ def parse(where: str, columns: list[str]) -> Condition:
         raise invalid_parameter("Parameter 'where' is empty.")
     try:
         tree = sqlglot.parse_one(where)
-    except (SqlglotError, RecursionError) as error:
+    except RecursionError:
+        raise invalid_parameter("Invalid 'where' parameter: it nests too deeply.") from None
+    except SqlglotError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else "cannot parse it"
         raise invalid_parameter(f"Invalid 'where' parameter: {first}") from None
     used: set[str] = set()
-    expression = _condition(tree, set(columns), used)
+    try:
+        expression = _condition(tree, set(columns), used)
+    except RecursionError:
+        raise invalid_parameter("Invalid 'where' parameter: it nests too deeply.") from None
     return Condition(expression, used)
 
 
