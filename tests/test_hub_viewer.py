@@ -273,3 +273,11 @@ def test_hostile_filters_get_400_not_5xx(hub, sst2, condition):
     response = viewer(hub, "filter", dataset=sst2, config="default", split="train", where=condition)
     assert response.status in (200, 400), response.body[:300]
     assert response.status == 400 or response.json()["num_rows_total"] == 0
+
+
+@pytest.mark.parametrize("condition, named", [("1 = 1", "compares no column"), ("sentence", "types"),
+                                              ("NOT sentence", "types"), ("idx BETWEEN 1 AND 2", "BETWEEN")])
+def test_filters_that_parse_but_cannot_select_rows_get_400(hub, sst2, condition, named):
+    response = viewer(hub, "filter", dataset=sst2, config="default", split="train", where=condition)
+    assert (response.status, response.headers["x-error-code"]) == (400, "InvalidParameter"), response.body
+    assert named in response.json()["error"]

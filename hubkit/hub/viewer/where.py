@@ -70,6 +70,8 @@ def _condition(node: exp.Expression, columns: set[str], used: set[str]) -> pc.Ex
     if isinstance(node, exp.Not):
         return ~_condition(node.this, columns, used)
     if type(node) in _COMPARISONS:
+        if not any(isinstance(side, exp.Column) for side in (node.this, node.expression)):
+            raise invalid_parameter(f"Invalid 'where' parameter: {node.sql()!r} compares no column.")
         left, right = _operand(node.this, columns, used), _operand(node.expression, columns, used)
         return getattr(pc, _COMPARISONS[type(node)])(left, right)
     if isinstance(node, exp.In):
