@@ -281,3 +281,21 @@ def test_filters_that_parse_but_cannot_select_rows_get_400(hub, sst2, condition,
     response = viewer(hub, "filter", dataset=sst2, config="default", split="train", where=condition)
     assert (response.status, response.headers["x-error-code"]) == (400, "InvalidParameter"), response.body
     assert named in response.json()["error"]
+
+
+def test_configs_come_from_the_card_and_a_bad_pattern_names_no_file(hub):
+    api = HfApi()
+    repo = api.create_repo(f"{hub.user}/{unique_name('viewer-configs')}", repo_type="dataset").repo_id
+    card = ("---\nconfigs:\n- config_name: small\n  data_files:\n  - split: train\n    path: small/*.csv\n"
+            "- config_name: broken\n  data_files:\n  - split: train\n    path: small/**x\n"
+            "- config_name: lines\n  data_files: lines.jsonl\n---\n# card\n")
+    for path, content in (("README.md", card.encode()), ("small/a.csv", b"n\n1\n"), ("small/b.csv", b"n\n2\n"),
+                          ("lines.jsonl", b'{"n": 3}\n')):
+        api.upload_file(path_or_fileobj=content, path_in_repo=path, repo_id=repo, repo_type="dataset")
+    splits, _ = ok(hub, "splits", dataset=repo)
+    assert [(s["config"], s["split"]) for s in splits["splits"]] == [("small", "train"), ("lines", "train")]
+    rows, _ = ok(hub, "rows", dataset=repo, config="small", split="train")
+    assert [r["row"] for r in rows["rows"]] == [{"n": 1}, {"n": 2}]  # both files, in path order
+    missing = viewer(hub, "rows", dataset=repo, config="broken", split="train")
+    assert missing.status == 404 and "'broken'" in missing.json()["error"]
+    assert ok(hub, "size", dataset=repo, config="lines")[0]["size"]["config"]["num_rows"] == 1

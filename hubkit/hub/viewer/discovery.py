@@ -31,7 +31,10 @@ def file_format(path: str) -> str | None:
 
 def _matcher(files: list[str]):
     def resolve(pattern: str) -> list[str]:
-        regex = re.compile(glob_translate(pattern.lstrip("/")))
+        try:
+            regex = re.compile(glob_translate(pattern.lstrip("/")))
+        except (ValueError, re.error):  # e.g. ``data/**x``: the client refuses it too; it names no file
+            return []
         return sorted(path for path in files if regex.match(path))
     return resolve
 
