@@ -299,3 +299,12 @@ def test_configs_come_from_the_card_and_a_bad_pattern_names_no_file(hub):
     missing = viewer(hub, "rows", dataset=repo, config="broken", split="train")
     assert missing.status == 404 and "'broken'" in missing.json()["error"]
     assert ok(hub, "size", dataset=repo, config="lines")[0]["size"]["config"]["num_rows"] == 1
+
+
+def test_a_user_named_viewer_keeps_their_repos(hub, tmp_path):
+    token = hub.token_for("viewer")
+    api = HfApi(token=token)
+    repo = api.create_repo(f"viewer/{unique_name('rows')}").repo_id
+    api.upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id=repo)
+    assert open(hf_hub_download(repo, "config.json", token=token, cache_dir=tmp_path)).read() == "{}"
+    assert request(hub.endpoint, "GET", f"/{repo}", token=token).status == 200  # its page

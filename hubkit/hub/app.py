@@ -31,7 +31,7 @@ TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
 REQUEST_THREADS = 16
 WRITE_THREADS = 4
 RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
-                       "static", "favicon.ico", "login", "logout", "viewer"}
+                       "static", "favicon.ico", "login", "logout"}
 
 
 def _segments(scope: dict) -> list[str]:
@@ -193,8 +193,9 @@ class HubApp:
         if segs in ([""], []):
             return webui.index(hub, request)
         head = segs[0]
-        if head == "viewer":  # the dataset viewer API (hubkit/hub/viewer), under /viewer/ on the hub
-            return await viewer.route(hub, request, [_decode(s) for s in segs[1:]])
+        if head == "viewer" and len(segs) == 2 and segs[1] in viewer.ROUTES:
+            # the dataset viewer API (hubkit/hub/viewer); longer paths stay a user "viewer"'s repos
+            return await viewer.route(hub, request, segs[1:])
         if head == "api":
             return await self.api(request, segs[1:])
         if head == "lfs-upload" and len(segs) == 2 and method == "PUT":
