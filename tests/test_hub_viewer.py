@@ -308,3 +308,32 @@ def test_a_user_named_viewer_keeps_their_repos(hub, tmp_path):
     api.upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id=repo)
     assert open(hf_hub_download(repo, "config.json", token=token, cache_dir=tmp_path)).read() == "{}"
     assert request(hub.endpoint, "GET", f"/{repo}", token=token).status == 200  # its page
+
+
+def test_the_cache_of_a_deleted_repo_goes_with_it_and_gc_sweeps_what_a_crash_left(hub):
+    """Cached rows are copies of the repo's data: deleting the repo deletes them. `hub gc` removes
+    cache folders whose repo no longer exists (a crash between the two steps leaves one)."""
+    import subprocess
+    import sys
+
+    api = HfApi()
+    repo = api.create_repo(f"{hub.user}/{unique_name('viewer-forget')}", repo_type="dataset", private=True).repo_id
+    api.upload_file(path_or_fileobj=b"text\nsecret one\n", path_in_repo="data/train.csv", repo_id=repo,
+                    repo_type="dataset")
+    _, sha = ok(hub, "rows", dataset=repo, config="default", split="train")
+    (entry,) = [p for p in (hub.data_dir / "viewer").glob("*/*") if p.name == sha]
+    repo_folder = entry.parent
+    api.delete_repo(repo, repo_type="dataset")
+    assert not repo_folder.exists()
+    assert not [p for p in (hub.data_dir / "viewer").iterdir() if p.name.startswith(".deleted-")]
+
+    others = sorted(p for p in (hub.data_dir / "viewer").glob("*/*"))
+    left = hub.data_dir / "viewer" / repo_folder.name / sha / ("0" * 32)
+    left.mkdir(parents=True)
+    (left / "data.parquet").write_bytes(b"secret")
+    swept = subprocess.run([sys.executable, "-m", "hubkit.cli", "hub", "gc", "--data-dir", str(hub.data_dir)],
+                           capture_output=True, text=True, timeout=300)
+    assert swept.returncode == 0, swept.stderr
+    assert "removed 1 dataset viewer cache folders" in swept.stdout
+    assert not repo_folder.exists()
+    assert sorted(p for p in (hub.data_dir / "viewer").glob("*/*")) == others  # live repos' caches stay

@@ -286,6 +286,8 @@ def gc(data_dir: Path, grace_seconds: float, dry_run: bool) -> None:
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {report.removed} unreferenced objects ({report.freed_bytes} bytes); kept "
                f"{report.referenced} referenced and {report.kept_young} younger than {grace_seconds:g}s")
+    if report.viewer_entries_removed:
+        click.echo(f"{verb} {report.viewer_entries_removed} dataset viewer cache folders of deleted repos or commits")
 
 
 @cli.command()

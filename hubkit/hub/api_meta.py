@@ -15,6 +15,7 @@ from hubkit.hub.errors import HubError, bad_request
 from hubkit.hub.repos import REPO_TYPES, URL_PREFIX
 from hubkit.hub.cardyaml import InvalidYaml, parse_front_matter
 from hubkit.hub.state import HubState, read_json
+from hubkit.hub.viewer import store as viewer_store
 
 REPO_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -83,6 +84,7 @@ async def delete_repo(hub: HubState, request: Request, principal: Principal | No
     repo = hub.visible_repo(repo_type, namespace, name, principal)
     auth.require_write(principal, namespace)
     hub.repos.delete(repo)
+    viewer_store.forget_repo(hub.data_dir, repo.key)
     return JSONResponse({})
 
 

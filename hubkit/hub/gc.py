@@ -4,6 +4,9 @@ Deleting a repo leaves its file contents under ``objects/``, because objects are
 content across repos and revisions. ``hubkit hub gc`` walks every commit's
 tree and the table of received LFS uploads, and removes the objects nobody refers to.
 
+The dataset viewer's cache (``viewer/<repo>/<commit>/``) is swept too: folders of deleted repos
+and of commits that no longer exist go, whatever their age, since nothing can ask for them again.
+
 Objects younger than a grace period are always kept: a commit writes its small files before the
 transaction that references them, and an LFS upload lands before its row does, so a young orphan
 may be part of a commit in flight. A commit that re-uses an existing object refreshes its mtime
@@ -33,6 +36,7 @@ class GcReport:
     removed: int
     freed_bytes: int
     dry_run: bool
+    viewer_entries_removed: int = 0
 
 
 def referenced_objects(conn: sqlite3.Connection) -> set[str]:
@@ -68,4 +72,20 @@ def collect_garbage(data_dir: Path, *, grace_seconds: float = DEFAULT_GRACE_SECO
                 path.unlink()
             removed += 1
             freed += stat.st_size
-    return GcReport(len(referenced), kept_young, removed, freed, dry_run)
+        viewer_removed = _sweep_viewer_cache(conn, Path(data_dir), dry_run)
+    return GcReport(len(referenced), kept_young, removed, freed, dry_run, viewer_removed)
+
+
+def _sweep_viewer_cache(conn: sqlite3.Connection, data_dir: Path, dry_run: bool) -> int:
+    import shutil
+
+    from hubkit.hub.viewer.store import stale_entries
+
+    live: dict[int, set[str]] = {row["id"]: set() for row in conn.execute("SELECT id FROM repos")}
+    for row in conn.execute("SELECT repo, sha FROM commits"):
+        live.setdefault(row["repo"], set()).add(row["sha"])
+    stale = stale_entries(data_dir, live)
+    if not dry_run:
+        for folder in stale:
+            shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)

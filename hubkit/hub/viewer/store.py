@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -64,9 +65,44 @@ class SplitData:
         return bisect.bisect_right([first for _, _, first in self.row_groups], row) - 1
 
 
+CACHE_DIR = "viewer"
+
+
 def entry_dir(hub: HubState, repo: Repo, sha: str, config: str, split: str) -> Path:
     digest = hashlib.sha256(json.dumps([config, split]).encode()).hexdigest()[:32]
-    return hub.data_dir / "viewer" / str(repo.key) / sha / digest
+    return hub.data_dir / CACHE_DIR / str(repo.key) / sha / digest
+
+
+def forget_repo(data_dir: Path, repo_key: int) -> None:
+    """Remove a deleted repo's cached rows and statistics.
+
+    The cache holds copies of the repo's data (a private repo's too), so it must not outlive the
+    repo. The folder is first renamed aside, so no viewer request finds half of it; writes such as
+    this one run in a worker thread (:class:`hubkit.hub.app.HubApp`), never on the event loop.
+    ``hubkit hub gc`` removes whatever a crash left behind.
+    """
+    folder = data_dir / CACHE_DIR / str(repo_key)
+    if not folder.is_dir():
+        return
+    doomed = data_dir / CACHE_DIR / f".deleted-{repo_key}-{os.getpid()}-{threading.get_ident()}"
+    folder.rename(doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def stale_entries(data_dir: Path, live_commits: dict[int, set[str]]) -> list[Path]:
+    """Cache folders no live commit needs: those of deleted repos, of commits that no longer exist,
+    and folders a deletion renamed aside. ``live_commits`` maps each repo's key to its commit shas."""
+    root = data_dir / CACHE_DIR
+    if not root.is_dir():
+        return []
+    stale = []
+    for folder in sorted(root.iterdir()):
+        key = int(folder.name) if folder.name.isdigit() else None
+        if key is None or key not in live_commits:
+            stale.append(folder)
+            continue
+        stale.extend(entry for entry in sorted(folder.iterdir()) if entry.name not in live_commits[key])
+    return stale
 
 
 def lock_for(directory: Path) -> threading.Lock:
