@@ -9,10 +9,13 @@ resolved to the shown commit, code highlighted with a stylesheet the hub serves 
 from __future__ import annotations
 
 import html.parser
+import io
 import uuid
 
 from huggingface_hub import HfApi
+from PIL import Image
 
+from helpers.browser import chromium, needs_chromium, open_page, requested_urls, screenshot
 from helpers.hubserver import request
 
 CARD = """---
@@ -133,3 +136,34 @@ def test_static_route_serves_only_its_own_files(hub):
         assert response.status == 404, path
     script = request(hub.endpoint, "GET", "/static/viewer.js")
     assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
+
+
+@needs_chromium
+def test_the_card_page_in_a_browser_hides_comments_and_shows_images_and_colours(hub, tmp_path):
+    """What a person sees: comment text nowhere on screen, the card's plot loaded from the repo,
+    code coloured by the hub's stylesheet, and no request leaving the hub."""
+    repo_id = f"{hub.user}/card-comments-{uuid.uuid4().hex[:6]}"
+    api = HfApi()
+    api.create_repo(repo_id)
+    plot = io.BytesIO()
+    Image.new("RGB", (240, 80), (31, 119, 180)).save(plot, format="PNG")
+    for path in ("plots/loss.png", "images/logo.png", "x.png"):
+        api.upload_file(path_or_fileobj=plot.getvalue(), path_in_repo=path, repo_id=repo_id)
+    card = CARD.replace("https://example.com/badge.png", "plots/loss.png")  # nothing from the network
+    api.upload_file(path_or_fileobj=card.encode(), path_in_repo="README.md", repo_id=repo_id)
+    url = f"{hub.endpoint}/{repo_id}"
+
+    with chromium(tmp_path) as page:
+        open_page(page, url, height=900)
+        assert all(u.startswith(hub.endpoint) for u in requested_urls(page))
+        shown = page.js("document.body.innerText")
+        assert "hubkit:begin" not in shown and "<!--" not in shown and "alert" not in shown
+        assert "Sentiment model" in shown and "Training details" in shown
+        assert page.js("document.title") != "owned"
+        assert page.js("Array.from(document.images).map(i => i.naturalWidth)") == [240] * 4
+        keyword = page.js("getComputedStyle(document.querySelector('.highlight .k')).color")
+        plain = page.js("getComputedStyle(document.querySelector('.readme p')).color")
+        assert keyword != plain  # the highlight stylesheet applied under the page's CSP
+        shot = screenshot(page, tmp_path / "model-card-comments.png")
+    image = Image.open(shot).convert("RGB")
+    assert image.size[0] == 1280 and len(image.getcolors(maxcolors=1 << 16) or []) > 20
