@@ -1,0 +1,147 @@
+"""The dataset viewer page, in a real headless Chromium, over the real SST-2 pushed with hubkit.
+
+The page is the hub's own HTML, script and stylesheet; it reads the hub's ``/viewer/`` routes
+(the dataset viewer API's shapes). The expected rows come from the pushed Parquet files, read with
+pyarrow, so the checks do not trust the routes the page reads: label cells show the ClassLabel
+names, paging and search change the rows, a long value is cut and shown whole on click, and the
+per-column statistics draw their histograms. A screenshot (viewer-sst2.png) is saved for people.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from huggingface_hub import HfApi, hf_hub_download
+from PIL import Image
+
+from helpers.browser import chromium, needs_chromium, open_page, requested_urls, screenshot, wait_for
+from helpers.hubserver import request
+from hubkit.cli import main
+
+PAGE_SIZE = 25  # viewer.js's rows per page
+CUT = 160       # viewer.js's characters shown of a long value
+ROWS = "Array.from(document.querySelectorAll('#rows tbody tr'))"
+ROW_IDS = f"{ROWS}.map(r => Number(r.dataset.rowIdx))"
+
+
+def column_cells(name: str) -> str:
+    """The text of the cells of column ``name`` on the shown page, as a JavaScript expression."""
+    return (f"(() => {{ const i = Array.from(document.querySelectorAll('#rows thead tr:first-child th'))"
+            f".findIndex(th => th.dataset.column === {json.dumps(name)});"
+            f"return {ROWS}.map(r => r.children[i].textContent); }})()")
+
+
+@pytest.fixture(scope="module")
+def sst2_repo(hub, tmp_path_factory):
+    """The real SST-2 pushed once with ``hubkit datasets push``; its Parquet splits read back."""
+    data = Path(os.environ.get("HUBKIT_REAL_DATA", Path(__file__).parents[1].parent / "shared" / "data"))
+    if not (data / "glue" / "SST-2").is_dir():
+        pytest.skip("real datasets not available (set HUBKIT_REAL_DATA)")
+    repo_id = f"{hub.user}/sst2-viewer-{uuid.uuid4().hex[:6]}"
+    result = CliRunner().invoke(main, ["datasets", "push", "sst2", "--data-dir", str(data / "glue" / "SST-2"),
+                                       "--repo", repo_id])
+    assert result.exit_code == 0, result.output
+    tables = {split: pq.read_table(hf_hub_download(repo_id, f"data/{split}-00000-of-00001.parquet",
+                                                   repo_type="dataset"))
+              for split in ("train", "validation")}
+    return repo_id, tables
+
+
+def label_names(table) -> list[str]:
+    features = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
+    return features["label"]["names"]
+
+
+def shown(text: str) -> str:
+    return text if len(text) <= CUT else text[:CUT] + "…"
+
+
+def test_viewer_page_is_the_hubs_own_script_and_keeps_private_repos_private(hub, sst2_repo):
+    repo_id, _ = sst2_repo
+    page = request(hub.endpoint, "GET", f"/datasets/{repo_id}/viewer/default/train")
+    assert page.status == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline'; connect" not in csp and "unsafe-eval" not in csp
+    assert "<script src='/static/viewer.js?v=" in page.body.decode()
+    card = request(hub.endpoint, "GET", f"/datasets/{repo_id}").body.decode()
+    assert f"href='/datasets/{repo_id}/viewer'" in card
+
+    private = f"{hub.user}/private-viewer-{uuid.uuid4().hex[:6]}"
+    HfApi().create_repo(private, repo_type="dataset", private=True)
+    assert request(hub.endpoint, "GET", f"/datasets/{private}/viewer").status == 404
+    signed = request(hub.endpoint, "POST", "/login", body=urllib.parse.urlencode({"token": hub.token}),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    cookie = signed.headers["set-cookie"].split(";", 1)[0]
+    owner = request(hub.endpoint, "GET", f"/datasets/{private}/viewer", headers={"Cookie": cookie})
+    assert owner.status == 200 and f"data-dataset='{private}'" in owner.body.decode()
+
+
+@needs_chromium
+def test_viewer_page_shows_sst2_with_label_names_paging_search_and_statistics(hub, sst2_repo, tmp_path):
+    repo_id, tables = sst2_repo
+    train, validation = tables["train"].to_pydict(), tables["validation"].to_pydict()
+    names = label_names(tables["train"])
+    url = f"{hub.endpoint}/datasets/{repo_id}/viewer"
+
+    with chromium(tmp_path) as page:
+        open_page(page, url, height=1000)
+        wait_for(page, f"{ROWS}.length === {PAGE_SIZE}")
+        assert page.js("document.getElementById('config').value") == "default"
+        assert page.js("document.getElementById('split').value") == "train"
+        assert page.js("location.pathname") == f"/datasets/{repo_id}/viewer/default/train"
+        assert page.js(ROW_IDS) == list(range(PAGE_SIZE))
+        assert page.js(column_cells("sentence")) == [shown(s) for s in train["sentence"][:PAGE_SIZE]]
+        # Class labels show their names (and the integer beside them), not bare integers.
+        assert page.js(column_cells("label")) == [f"{names[y]} {y}" for y in train["label"][:PAGE_SIZE]]
+        assert page.js("document.getElementById('range').textContent") == \
+            f"1–{PAGE_SIZE} of {len(train['sentence']):,} rows"
+
+        # Statistics: a histogram per column, the label column's classes counted.
+        wait_for(page, "document.querySelectorAll('tr.stats svg.histogram').length === 3")
+        label_stats = page.js("document.querySelector('tr.stats td[data-column=label]').textContent")
+        majority = max(set(train["label"]), key=train["label"].count)
+        share = round(100 * train["label"].count(majority) / len(train["label"]))
+        assert label_stats == f"2 classes · {names[majority]} {share}%"
+        assert page.js("document.querySelectorAll('tr.stats td[data-column=label] rect').length") == 2
+        shot = screenshot(page, tmp_path / "viewer-sst2.png")
+
+        # Paging: the next page is the next 25 rows of the Parquet file.
+        page.click("#next")
+        wait_for(page, f"{ROW_IDS}[0] === {PAGE_SIZE}")
+        assert page.js(column_cells("sentence")) == [shown(s) for s in train["sentence"][PAGE_SIZE:2 * PAGE_SIZE]]
+        page.click("#prev")
+        wait_for(page, f"{ROW_IDS}[0] === 0")
+
+        # Search: every row shown contains the word; the count is that of matching rows.
+        page.js("document.getElementById('query').value = 'wonderful'")
+        page.click("#search")
+        wait_for(page, "document.getElementById('range').textContent.includes('matching rows')")
+        found = page.js(column_cells("sentence"))
+        assert found and all("wonderful" in s.lower() for s in found)
+        total = int(page.js("document.getElementById('range').textContent").split(" of ")[1].split()[0]
+                    .replace(",", ""))
+        assert 0 < total < len(train["sentence"])
+        assert page.js(ROW_IDS) != list(range(len(found)))  # the matches' own row numbers
+
+        # Another split through the selector; a long value is cut, and shown whole on click.
+        page.js("document.getElementById('query').value = ''")
+        page.click("#search")
+        wait_for(page, "!document.getElementById('range').textContent.includes('matching')")
+        page.js("const s = document.getElementById('split'); s.value = 'validation';"
+                "s.dispatchEvent(new Event('change'))")
+        wait_for(page, f"location.pathname.endsWith('/validation') && {ROWS}.length === {PAGE_SIZE}")
+        assert page.js(column_cells("sentence")) == [shown(s) for s in validation["sentence"][:PAGE_SIZE]]
+        long_row = next(i for i, s in enumerate(validation["sentence"][:PAGE_SIZE]) if len(s) > CUT)
+        page.click(f"#rows tbody tr:nth-child({long_row + 1}) td.cut")
+        assert page.js(f"{ROWS}[{long_row}].querySelector('td.cut').textContent") == validation["sentence"][long_row]
+        assert all(u.startswith(hub.endpoint) for u in requested_urls(page)), "nothing from the network"
+
+    image = Image.open(shot).convert("RGB")
+    assert image.size[0] == 1280 and len(image.getcolors(maxcolors=1 << 16) or []) > 20
