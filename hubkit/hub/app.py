@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, sessions, webui, webui_static
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
+from hubkit.hub.viewer import routes as viewer
 
 log = logging.getLogger("hubkit.hub")
 
@@ -30,7 +31,7 @@ TYPE_FROM_PREFIX = {"datasets": "dataset", "spaces": "space"}
 REQUEST_THREADS = 16
 WRITE_THREADS = 4
 RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "lfs-verify", "leaderboards",
-                       "static", "favicon.ico", "login", "logout"}
+                       "static", "favicon.ico", "login", "logout", "viewer"}
 
 
 def _segments(scope: dict) -> list[str]:
@@ -192,6 +193,8 @@ class HubApp:
         if segs in ([""], []):
             return webui.index(hub, request)
         head = segs[0]
+        if head == "viewer":  # the dataset viewer API (hubkit/hub/viewer), under /viewer/ on the hub
+            return await viewer.route(hub, request, [_decode(s) for s in segs[1:]])
         if head == "api":
             return await self.api(request, segs[1:])
         if head == "lfs-upload" and len(segs) == 2 and method == "PUT":
@@ -289,6 +292,8 @@ class HubApp:
             return await api_read.post_paths_info(hub, request, repo, _take_revision(rest[1:])[0])
         if action == "leaderboard" and len(rest) == 1 and method == "GET" and repo.type == "dataset":
             return await api_read.get_leaderboard(hub, request, repo, principal)
+        if action == "parquet" and method in ("GET", "HEAD") and repo.type == "dataset":
+            return await viewer.hub_parquet(hub, request, repo, [_decode(s) for s in rest[1:]])
         if action == "refs" and method == "GET":
             return await api_read.get_refs(hub, request, repo)
         if action == "commits" and method == "GET":
