@@ -105,11 +105,15 @@ def test_viewer_page_shows_sst2_with_label_names_paging_search_and_statistics(hu
 
         # Statistics: a histogram per column, the label column's classes counted.
         wait_for(page, "document.querySelectorAll('tr.stats svg.histogram').length === 3")
-        label_stats = page.js("document.querySelector('tr.stats td[data-column=label]').textContent")
-        majority = max(set(train["label"]), key=train["label"].count)
-        share = round(100 * train["label"].count(majority) / len(train["label"]))
-        assert label_stats == f"2 classes · {names[majority]} {share}%"
-        assert page.js("document.querySelectorAll('tr.stats td[data-column=label] rect').length") == 2
+        label_stats = page.js("document.querySelector('tr.stats td[data-column=label] .caption').textContent")
+        counts = sorted(((train["label"].count(y), names[y]) for y in set(train["label"])), reverse=True)
+        assert label_stats == f"2 classes · {counts[0][1]} {round(100 * counts[0][0] / len(train['label']))}%"
+        bar_titles = page.js("Array.from(document.querySelectorAll('tr.stats td[data-column=label] rect'))"
+                             ".map(r => r.textContent)")
+        assert bar_titles == [f"{name}: {count:,}" for count, name in counts]
+        lengths = [len(s) for s in train["sentence"]]
+        assert page.js("document.querySelector('tr.stats td[data-column=sentence] .caption').textContent") == \
+            f"length {min(lengths)} – {max(lengths)}"
         shot = screenshot(page, tmp_path / "viewer-sst2.png")
 
         # Paging: the next page is the next 25 rows of the Parquet file.
@@ -144,4 +148,4 @@ def test_viewer_page_shows_sst2_with_label_names_paging_search_and_statistics(hu
         assert all(u.startswith(hub.endpoint) for u in requested_urls(page)), "nothing from the network"
 
     image = Image.open(shot).convert("RGB")
-    assert image.size[0] == 1280 and len(image.getcolors(maxcolors=1 << 16) or []) > 20
+    assert image.size[0] >= 1200 and len(image.getcolors(maxcolors=1 << 16) or []) > 20  # less a scrollbar

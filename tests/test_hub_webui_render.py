@@ -166,4 +166,4 @@ def test_the_card_page_in_a_browser_hides_comments_and_shows_images_and_colours(
         assert keyword != plain  # the highlight stylesheet applied under the page's CSP
         shot = screenshot(page, tmp_path / "model-card-comments.png")
     image = Image.open(shot).convert("RGB")
-    assert image.size[0] == 1280 and len(image.getcolors(maxcolors=1 << 16) or []) > 20
+    assert image.size[0] >= 1200 and len(image.getcolors(maxcolors=1 << 16) or []) > 20  # less a scrollbar

@@ -258,6 +258,7 @@
     state.offset = 0;
     state.features = [];
     $("rows").tHead.replaceChildren();
+    $("rows").tBodies[0].replaceChildren();
     rememberLocation();
     await loadRows();
   }
