@@ -150,3 +150,28 @@ def test_viewer_page_shows_sst2_with_label_names_paging_search_and_statistics(hu
 
     image = Image.open(shot).convert("RGB")
     assert image.size[0] >= 1200 and len(image.getcolors(maxcolors=1 << 16) or []) > 20  # less a scrollbar
+
+
+@needs_chromium
+def test_viewer_page_names_the_labels_of_token_tag_lists(hub, tmp_path):
+    """A tagging dataset (a list of ClassLabel per row, as CoNLL has), pushed by ``datasets``
+    itself: the tags show as their names, and a long list is cut like a long string."""
+    import datasets
+
+    names = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    rows = {"tokens": [["Ada", "Lovelace", "visited", "London"], ["Paris"], ["the"] * 80],
+            "tags": [[1, 2, 0, 3], [3], [0] * 80]}
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "tags": datasets.Sequence(datasets.ClassLabel(names=names))})
+    repo_id = f"{hub.user}/tags-viewer-{uuid.uuid4().hex[:6]}"
+    datasets.Dataset.from_dict(rows, features=features).push_to_hub(repo_id)
+
+    with chromium(tmp_path) as page:
+        open_page(page, f"{hub.endpoint}/datasets/{repo_id}/viewer/default/train")
+        wait_for(page, f"{ROWS}.length === 3")
+        expected = [json.dumps([names[t] for t in tags], separators=(",", ":")) for tags in rows["tags"]]
+        assert page.js(column_cells("tags")) == [shown(text) for text in expected]
+        assert page.js("document.querySelector('th[data-column=tags] .column-type').textContent") == \
+            "list of class labels"
+        page.click("#rows tbody tr:nth-child(3) td.cut:last-child")  # tags: the last column
+        assert page.js(f"{ROWS}[2].lastElementChild.textContent") == expected[2]

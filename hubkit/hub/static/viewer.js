@@ -48,12 +48,21 @@
     $("status").classList.toggle("error", Boolean(isError));
   }
 
+  function isList(type) {
+    return type._type === "Sequence" || type._type === "List" || type._type === "LargeList";
+  }
+
   function typeLabel(type) {
     if (!type) return "";
     if (type._type === "ClassLabel") return `class label · ${type.names.length} classes`;
     if (type._type === "Value") return type.dtype;
-    if (type._type === "Sequence" || type._type === "List" || Array.isArray(type)) return "list";
+    if (isList(type)) return type.feature && type.feature._type === "ClassLabel" ? "list of class labels" : "list";
+    if (Array.isArray(type)) return "list";
     return type._type || "struct";
+  }
+
+  function labelName(names, value) {
+    return Number.isInteger(value) && value >= 0 && value < names.length ? names[value] : "no label";
   }
 
   // ---------------------------------------------------------------- configs and splits
@@ -96,12 +105,13 @@
       return td;
     }
     if (type._type === "ClassLabel" && Number.isInteger(value)) {
-      const name = value >= 0 && value < type.names.length ? type.names[value] : "no label";
       td.className = "label";
-      td.append(make("span", "label-name", name), make("span", "label-id", ` ${value}`));
+      td.append(make("span", "label-name", labelName(type.names, value)), make("span", "label-id", ` ${value}`));
       return td;
     }
-    const text = cellText(value);
+    // A list of class labels (token tags) shows the names too, e.g. ["B-ORG", "O"].
+    const labels = isList(type) && type.feature && type.feature._type === "ClassLabel" && Array.isArray(value);
+    const text = labels ? JSON.stringify(value.map((v) => labelName(type.feature.names, v))) : cellText(value);
     if (typeof value === "number") td.className = "number";
     if (text.length <= CUT) {
       td.textContent = text;
