@@ -39,7 +39,7 @@ def column_cells(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sst2_repo(hub, tmp_path_factory):
+def sst2_repo(hub):
     """The real SST-2 pushed once with ``hubkit datasets push``; its Parquet splits read back."""
     data = Path(os.environ.get("HUBKIT_REAL_DATA", Path(__file__).parents[1].parent / "shared" / "data"))
     if not (data / "glue" / "SST-2").is_dir():
