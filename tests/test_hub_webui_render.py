@@ -28,7 +28,7 @@ license: mit
 
 <!-- hubkit:end summary -->
 <script>document.title = "owned"</script>
-<a href="javascript:alert(1)" onclick="alert(2)">click me</a>
+<a href="javascript:alert(1)" onclick="alert(2)">click me</a> <span class="badge ok">✓ verified</span>
 <img src="x.png" alt="x" onerror="alert(3)"><iframe src="https://example.com"></iframe>
 <style>body { display: none }</style>
 
@@ -105,6 +105,8 @@ def test_card_comments_are_hidden_and_raw_html_is_sanitised_not_escaped(hub):
     (link,) = [a for t, a in page.elements if t == "a" and "nofollow" in (a.get("rel") or "")]
     assert "href" not in link  # javascript: dropped
     assert "click me" in "".join(page.text)
+    # A card cannot dress text up as the hub's own "verified" badge: only highlighter classes stay.
+    assert "✓ verified" in readme and "badge ok" not in readme
     # The page itself still runs no script at all.
     csp = request(hub.endpoint, "GET", f"/{repo_id}").headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp

@@ -4,7 +4,8 @@ huggingface.co lets card authors write raw HTML (centred logos, ``<details>`` bl
 and hides HTML comments (hubkit's own ``<!-- hubkit:begin summary -->`` section markers among
 them). Escaping the HTML would show markup as text, and dropping it would lose the layout, so
 markdown-it renders it and nh3 (the maintained sanitiser; bleach is deprecated) then keeps only an
-allow-list: no scripts, no event handlers, no ``style``, no ``javascript:`` URLs, no comments.
+allow-list: no scripts, no event handlers, no ``style``, no ``javascript:`` URLs, no comments,
+and no classes but the highlighter's.
 
 Relative links and images, in markdown or in raw HTML, point at the repo's ``resolve`` URL of
 the shown commit, as the Hub does, so a plot pushed next to the card shows. Fenced code is
@@ -22,13 +23,14 @@ import nh3
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 # What a card may keep: nh3's safe defaults (text, tables, lists, images, links, <details>) plus
 # the few presentation tags cards on huggingface.co use. No <style>/<script>/<iframe>/<form>.
 ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"picture", "source", "video", "audio"}
-_SHARED_ATTRIBUTES = {"class", "title", "align", "dir", "lang"}
+_SHARED_ATTRIBUTES = {"title", "align", "dir", "lang"}
 ALLOWED_ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": _SHARED_ATTRIBUTES,
@@ -38,6 +40,13 @@ ALLOWED_ATTRIBUTES = {
     "video": {"src", "controls", "width", "height", "poster", "loop", "muted"},
     "audio": {"src", "controls", "loop", "muted"},
     "details": {"open"},
+}
+# Classes only from the highlighter: a card must not dress its text up as the hub's own badges
+# (``badge ok`` reads "verified"), so an author's own ``class`` attributes are dropped.
+ALLOWED_CLASSES = {
+    "pre": {"highlight"},
+    "span": {name for name in STANDARD_TYPES.values() if name},
+    "code": {f"language-{alias}" for _, aliases, _, _ in get_all_lexers() for alias in aliases},
 }
 # Only these tags may carry a URL-valued attribute; checked again in :func:`_attribute`.
 URL_ATTRIBUTES = {"href", "src", "srcset", "poster"}
@@ -51,8 +60,8 @@ def render_card(text: str, file_base: str) -> str:
     md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable(["table", "strikethrough"])
     rendered = md.render(body)
     clean = nh3.clean(
-        rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, strip_comments=True,
-        url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow",
+        rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, allowed_classes=ALLOWED_CLASSES,
+        strip_comments=True, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow",
         attribute_filter=functools.partial(_attribute, file_base=file_base),
     )
     return metadata + clean
