@@ -134,6 +134,17 @@ def test_viewer_page_shows_sst2_with_label_names_paging_search_and_statistics(hu
                     .replace(",", ""))
         assert 0 < total < len(train["sentence"])
         assert page.js(ROW_IDS) != list(range(len(found)))  # the matches' own row numbers
+        assert total > PAGE_SIZE
+        page.click("#next")
+        wait_for(page, "document.getElementById('range').textContent.startsWith('26–')")
+        second_page = page.js(ROW_IDS)
+        assert page.js("location.search") == "?q=wonderful&p=1"  # the address links to this page
+        assert all(u.startswith(hub.endpoint) for u in requested_urls(page)), "nothing from the network"
+        page.events.clear()  # (the reload's own load event is awaited next)
+        page.call("Page.navigate", url=page.js("location.href"))
+        page.wait_event("Page.loadEventFired")
+        wait_for(page, f"{ROWS}.length > 0 && document.getElementById('range').textContent.startsWith('26–')")
+        assert page.js(ROW_IDS) == second_page and page.js("document.getElementById('query').value") == "wonderful"
 
         # Another split through the selector; a long value is cut, and shown whole on click.
         page.js("document.getElementById('query').value = ''")

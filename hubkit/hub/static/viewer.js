@@ -83,9 +83,23 @@
     fill($("split"), names, state.split);
   }
 
+  // The address bar follows the reader, as on huggingface.co (…/viewer/CONFIG/SPLIT?q=…&p=…),
+  // so a page of rows or of search results can be linked to.
   function rememberLocation() {
     const path = `${root.dataset.base}/${encodeURIComponent(state.config)}/${encodeURIComponent(state.split)}`;
-    history.replaceState(null, "", path + root.dataset.querySuffix);
+    const query = new URLSearchParams(root.dataset.querySuffix);
+    if (state.query) query.set("q", state.query);
+    if (state.offset) query.set("p", String(state.offset / PAGE_SIZE));
+    const search = query.toString();
+    history.replaceState(null, "", search ? `${path}?${search}` : path);
+  }
+
+  function readLocation() {
+    const query = new URLSearchParams(location.search);
+    state.query = (query.get("q") || "").trim();
+    $("query").value = state.query;
+    const page = Number.parseInt(query.get("p") || "0", 10);
+    state.offset = Number.isInteger(page) && page > 0 ? page * PAGE_SIZE : 0;
   }
 
   // ---------------------------------------------------------------- the table
@@ -174,6 +188,7 @@
 
   async function loadRows() {
     const ticket = ++state.request;  // answers to superseded requests are dropped
+    rememberLocation();
     showStatus(state.query ? `Searching for “${state.query}”…` : "Loading rows…");
     const params = { config: state.config, split: state.split, offset: state.offset, length: PAGE_SIZE };
     let answer;
@@ -264,12 +279,12 @@
 
   // ---------------------------------------------------------------- wiring
 
-  async function restart() {
-    state.offset = 0;
+  // A new config or split: a new table, from its first row (the search, if any, is kept).
+  async function restart(offset = 0) {
+    state.offset = offset;
     state.features = [];
     $("rows").tHead.replaceChildren();
     $("rows").tBodies[0].replaceChildren();
-    rememberLocation();
     await loadRows();
   }
 
@@ -284,5 +299,6 @@
   $("prev").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); loadRows(); });
   $("next").addEventListener("click", () => { state.offset += PAGE_SIZE; loadRows(); });
 
-  loadSplits().then(restart).catch((error) => showStatus(error.message, true));
+  readLocation();
+  loadSplits().then(() => restart(state.offset)).catch((error) => showStatus(error.message, true));
 })();
