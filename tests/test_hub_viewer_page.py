@@ -186,3 +186,20 @@ def test_viewer_page_names_the_labels_of_token_tag_lists(hub, tmp_path):
             "list of class labels"
         page.click("#rows tbody tr:nth-child(3) td.cut:last-child")  # tags: the last column
         assert page.js(f"{ROWS}[2].lastElementChild.textContent") == expected[2]
+
+        # The dataset's own page shows the same rows above its card, and keeps its address.
+        page.events.clear()
+        open_page(page, f"{hub.endpoint}/datasets/{repo_id}")
+        wait_for(page, f"{ROWS}.length === 3")
+        assert page.js(column_cells("tags")) == [shown(text) for text in expected]
+        assert page.js("location.pathname") == f"/datasets/{repo_id}"
+        # A dataset without data files says the viewer is not available, with no empty table.
+        empty = f"{hub.user}/no-data-{uuid.uuid4().hex[:6]}"
+        HfApi().create_repo(empty, repo_type="dataset")
+        HfApi().upload_file(path_or_fileobj=b"# Notes only\n", path_in_repo="README.md", repo_id=empty,
+                            repo_type="dataset")
+        page.events.clear()
+        open_page(page, f"{hub.endpoint}/datasets/{empty}")
+        wait_for(page, "document.getElementById('status').textContent.includes('not available')")
+        assert page.js("document.querySelector('.table-wrap').hidden") is True
+        assert "Notes only" in page.js("document.body.innerText")

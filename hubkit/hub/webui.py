@@ -104,15 +104,19 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
         results = _leaderboard_section(hub, repo)
     elif repo.type == "model":
         results = _model_results_section(hub, repo, sha)
-    viewer_link = ""
-    if repo.type == "dataset":
+    viewer_link = viewer = ""
+    if repo.type == "dataset":  # its rows above its files and card, as on huggingface.co
         viewer_link = (f" <a class='meta' id='viewer-link' href='/{html.escape(repo.url_path)}/viewer"
                        f"{_revision_query(revision)}'>Dataset viewer</a>")
+        viewer = f"<h2>Dataset viewer</h2>{_viewer_frame(repo, revision, sha, '', '', embedded=True)}"
     body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>{kind}</span>{viewer_link}</h1>"
             f"<p class='meta'>revision {html.escape(revision)} · commit <code>{sha[:12]}</code> · "
             f"{html.escape(commit.title)} · {html.escape(commit.date)}<br>refs: {refs}</p>"
-            f"{results}{'<h2>Files</h2>' if results else ''}<table>{''.join(rows)}</table>{readme}")
-    return _page(repo.repo_id, body, head=f"<link rel='stylesheet' href='{webui_static.url('highlight.css')}'>")
+            f"{results}{viewer}{'<h2>Files</h2>' if results or viewer else ''}<table>{''.join(rows)}</table>{readme}")
+    head = f"<link rel='stylesheet' href='{webui_static.url('highlight.css')}'>"
+    if viewer:  # the script is the hub's own file; the sanitised card beside it carries none
+        return _page(repo.repo_id, body, head=head + _viewer_head(), csp=VIEWER_CSP)
+    return _page(repo.repo_id, body, head=head)
 
 
 def _revision_query(revision: str) -> str:
@@ -120,19 +124,24 @@ def _revision_query(revision: str) -> str:
 
 
 def _viewer_page(repo, revision: str, sha: str, config_split: list[str]) -> Response:
-    """The dataset viewer, as ``/datasets/NS/NAME/viewer[/CONFIG[/SPLIT]]`` on huggingface.co.
-
-    The page is a frame: config and split selectors, a search box, the table and its pager, all
-    filled by ``viewer.js`` from the ``/viewer/`` routes. The commit is fixed here, so every
-    request the script makes reads the same data even if a push lands meanwhile.
-    """
+    """The dataset viewer, as ``/datasets/NS/NAME/viewer[/CONFIG[/SPLIT]]`` on huggingface.co."""
     config, split = (config_split + ["", ""])[:2]
-    attrs = " ".join(f"data-{key}='{html.escape(value)}'" for key, value in (
-        ("dataset", repo.repo_id), ("revision", sha), ("config", config), ("split", split),
-        ("base", f"/{repo.url_path}/viewer"), ("query-suffix", _revision_query(revision))))
     body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>Dataset viewer</span> "
             f"<a class='meta' href='/{html.escape(repo.url_path)}{_revision_query(revision)}'>card and files</a></h1>"
-            f"<div id='viewer' {attrs}>"
+            f"{_viewer_frame(repo, revision, sha, config, split, embedded=False)}")
+    return _page(f"{repo.repo_id} · Dataset viewer", body, head=_viewer_head(), csp=VIEWER_CSP)
+
+
+def _viewer_frame(repo, revision: str, sha: str, config: str, split: str, *, embedded: bool) -> str:
+    """The viewer's frame: config and split selectors, a search box, the table and its pager, all
+    filled by ``viewer.js`` from the ``/viewer/`` routes. The commit is fixed here, so every
+    request the script makes reads the same data even if a push lands meanwhile. ``embedded``: on
+    the dataset's own page, where the address stays that of the page."""
+    attrs = " ".join(f"data-{key}='{html.escape(value)}'" for key, value in (
+        ("dataset", repo.repo_id), ("revision", sha), ("config", config), ("split", split),
+        ("base", f"/{repo.url_path}/viewer"), ("query-suffix", _revision_query(revision)),
+        ("embedded", "true" if embedded else "")))
+    return (f"<div id='viewer' {attrs}>"
             "<form id='controls'><label>Config <select id='config'></select></label> "
             "<label>Split <select id='split'></select></label> "
             "<input type='search' id='query' placeholder='Search this split' aria-label='Search this split'> "
@@ -143,9 +152,11 @@ def _viewer_page(repo, revision: str, sha: str, config_split: list[str]) -> Resp
             "<button type='button' id='next'>Next →</button></nav>"
             "<noscript><p>The viewer needs JavaScript (the hub's own script, nothing from the network).</p></noscript>"
             "</div>")
-    head = (f"<link rel='stylesheet' href='{webui_static.url('viewer.css')}'>"
+
+
+def _viewer_head() -> str:
+    return (f"<link rel='stylesheet' href='{webui_static.url('viewer.css')}'>"
             f"<script src='{webui_static.url('viewer.js')}' defer></script>")
-    return _page(f"{repo.repo_id} · Dataset viewer", body, head=head, csp=VIEWER_CSP)
 
 
 def _session_line(viewer, here: str) -> str:

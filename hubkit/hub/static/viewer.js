@@ -5,9 +5,10 @@
 "use strict";
 
 (() => {
-  const PAGE_SIZE = 25;  // rows per page (the API allows up to 100)
-  const CUT = 160;       // characters shown of a long value before "…"; a click shows the rest
   const root = document.getElementById("viewer");
+  const embedded = root.dataset.embedded === "true";  // on the dataset's page, above its card
+  const PAGE_SIZE = embedded ? 10 : 25;  // rows per page (the API allows up to 100)
+  const CUT = 160;  // characters shown of a long value before "…"; a click shows the rest
   const $ = (id) => document.getElementById(id);
   const state = {
     dataset: root.dataset.dataset, revision: root.dataset.revision,
@@ -86,6 +87,7 @@
   // The address bar follows the reader, as on huggingface.co (…/viewer/CONFIG/SPLIT?q=…&p=…),
   // so a page of rows or of search results can be linked to.
   function rememberLocation() {
+    if (embedded) return;  // the dataset page's address stays its own
     const path = `${root.dataset.base}/${encodeURIComponent(state.config)}/${encodeURIComponent(state.split)}`;
     const query = new URLSearchParams(root.dataset.querySuffix);
     if (state.query) query.set("q", state.query);
@@ -95,6 +97,7 @@
   }
 
   function readLocation() {
+    if (embedded) return;
     const query = new URLSearchParams(location.search);
     state.query = (query.get("q") || "").trim();
     $("query").value = state.query;
@@ -300,5 +303,13 @@
   $("next").addEventListener("click", () => { state.offset += PAGE_SIZE; loadRows(); });
 
   readLocation();
-  loadSplits().then(() => restart(state.offset)).catch((error) => showStatus(error.message, true));
+  loadSplits().then(() => restart(state.offset)).catch((error) => {
+    if (embedded) {  // a dataset without readable data files: say so, without an empty table
+      for (const id of ["controls", "pager"]) $(id).hidden = true;
+      root.querySelector(".table-wrap").hidden = true;
+      showStatus(`The dataset viewer is not available for this dataset: ${error.message}`);
+    } else {
+      showStatus(error.message, true);
+    }
+  });
 })();
