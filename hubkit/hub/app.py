@@ -19,7 +19,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, sessions, webui
+from hubkit.hub import access, api_meta, api_read, api_upkeep, api_write, discussions, likes, sessions, webui, webui_static
 from hubkit.hub.errors import HubError, repo_not_found
 from hubkit.hub.state import HubState
 from hubkit.hub.viewer import routes as viewer
@@ -208,6 +208,8 @@ class HubApp:
             return await webui.post_login(hub, request)
         if segs == ["logout"] and method == "POST":
             return sessions.post_logout()
+        if head == "static" and len(segs) == 2 and method in ("GET", "HEAD"):
+            return webui_static.response(_decode(segs[1]))
         if head == "leaderboards" and len(segs) >= 3:  # leaderboards are static Spaces now
             return webui.leaderboard_redirect(_decode(segs[1]), _decode(segs[2]))
         repo_type = TYPE_FROM_PREFIX.get(head, "model")

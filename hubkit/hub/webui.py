@@ -1,8 +1,10 @@
-"""The few HTML pages a person looks at: the repo list, and a repo's files with its README.
+"""The few HTML pages a person looks at: the repo list, a repo's files with its card, and a
+dataset's viewer.
 
-The README is rendered with markdown-it (CommonMark, raw HTML disabled so a card cannot inject
-scripts); relative links and images point at the repo's files, so plots pushed next to a card show.
-Private repos are shown to nobody here: the browser sends no token.
+Cards are rendered as huggingface.co renders them (:mod:`hubkit.hub.cardrender`: raw HTML kept but
+sanitised, comments hidden, relative images resolved, code highlighted). The pages run no script,
+except the viewer page's own file from ``/static/`` (:mod:`hubkit.hub.webui_static`), which reads
+the ``/viewer/`` JSON routes with the page's cookies. Private repos show to their signed-in owner.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import html
 import urllib.parse
 
-from markdown_it import MarkdownIt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hubkit.hub import benchmarks, sessions
+from hubkit.hub import benchmarks, sessions, webui_static
+from hubkit.hub.cardrender import render_card
 from hubkit.hub.errors import HubError
 from hubkit.hub.state import HubState
 
@@ -34,15 +36,18 @@ h2{font-size:18px;margin-top:24px}
 
 
 # The hub's own pages run no script at all; a Space's page is framed, sandboxed, from /resolve.
-PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-src 'self'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+# Stylesheets come from the hub itself; card images may come from anywhere over https.
+PAGE_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; "
+            "media-src 'self' https:; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+# The viewer page runs the hub's own script file (no inline script) and fetches /viewer/ JSON.
+VIEWER_CSP = PAGE_CSP + "; script-src 'self'; connect-src 'self'"
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _page(title: str, body: str, status: int = 200, *, head: str = "", csp: str = PAGE_CSP) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><header><a href='/'>hubkit hub</a></header>"
-        f"<main>{body}</main></body></html>", status_code=status, headers={"Content-Security-Policy": PAGE_CSP})
+        f"<style>{STYLE}</style>{head}</head><body><header><a href='/'>hubkit hub</a></header>"
+        f"<main>{body}</main></body></html>", status_code=status, headers={"Content-Security-Policy": csp})
 
 
 def index(hub: HubState, request: Request) -> Response:
@@ -75,6 +80,8 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
         sha = hub.repos.resolve(repo, revision)
     except HubError as error:
         return _page("Not found", f"<h1>404</h1><p>{html.escape(error.message)}</p>", status=404)
+    if repo.type == "dataset" and rest[:1] == ["viewer"] and len(rest) <= 3:
+        return _viewer_page(repo, revision, sha, [urllib.parse.unquote(s) for s in rest[1:]])
     tree = hub.repos.tree(repo, sha)
     commit = hub.repos.commit(repo, sha)
     base = f"/{repo.url_path}/resolve/{urllib.parse.quote(sha, safe='')}/"
@@ -89,7 +96,7 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
     readme = ""
     if "README.md" in tree:
         text = hub.blobs.read_bytes(tree["README.md"].sha256).decode("utf-8", errors="replace")
-        readme = f"<div class='readme'>{render_markdown(text, base)}</div>"
+        readme = f"<div class='readme'>{render_card(text, base)}</div>"
     kind = {"model": "Model", "dataset": "Dataset", "space": "Space"}[repo.type]
     results = ""
     if repo.type == "dataset" and benchmarks.eval_yaml(hub, repo, sha) is not None:
@@ -97,11 +104,59 @@ def repo_page(hub: HubState, request: Request, repo_type: str, namespace: str, n
         results = _leaderboard_section(hub, repo)
     elif repo.type == "model":
         results = _model_results_section(hub, repo, sha)
-    body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>{kind}</span></h1>"
+    viewer_link = viewer = ""
+    if repo.type == "dataset":  # its rows above its files and card, as on huggingface.co
+        viewer_link = (f" <a class='meta' id='viewer-link' href='/{html.escape(repo.url_path)}/viewer"
+                       f"{_revision_query(revision)}'>Dataset viewer</a>")
+        viewer = f"<h2>Dataset viewer</h2>{_viewer_frame(repo, revision, sha, '', '', embedded=True)}"
+    body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>{kind}</span>{viewer_link}</h1>"
             f"<p class='meta'>revision {html.escape(revision)} · commit <code>{sha[:12]}</code> · "
             f"{html.escape(commit.title)} · {html.escape(commit.date)}<br>refs: {refs}</p>"
-            f"{results}{'<h2>Files</h2>' if results else ''}<table>{''.join(rows)}</table>{readme}")
-    return _page(repo.repo_id, body)
+            f"{results}{viewer}{'<h2>Files</h2>' if results or viewer else ''}<table>{''.join(rows)}</table>{readme}")
+    head = f"<link rel='stylesheet' href='{webui_static.url('highlight.css')}'>"
+    if viewer:  # the script is the hub's own file; the sanitised card beside it carries none
+        return _page(repo.repo_id, body, head=head + _viewer_head(), csp=VIEWER_CSP)
+    return _page(repo.repo_id, body, head=head)
+
+
+def _revision_query(revision: str) -> str:
+    return "" if revision == "main" else "?revision=" + html.escape(urllib.parse.quote(revision, safe=""))
+
+
+def _viewer_page(repo, revision: str, sha: str, config_split: list[str]) -> Response:
+    """The dataset viewer, as ``/datasets/NS/NAME/viewer[/CONFIG[/SPLIT]]`` on huggingface.co."""
+    config, split = (config_split + ["", ""])[:2]
+    body = (f"<h1>{html.escape(repo.repo_id)} <span class='badge'>Dataset viewer</span> "
+            f"<a class='meta' href='/{html.escape(repo.url_path)}{_revision_query(revision)}'>card and files</a></h1>"
+            f"{_viewer_frame(repo, revision, sha, config, split, embedded=False)}")
+    return _page(f"{repo.repo_id} · Dataset viewer", body, head=_viewer_head(), csp=VIEWER_CSP)
+
+
+def _viewer_frame(repo, revision: str, sha: str, config: str, split: str, *, embedded: bool) -> str:
+    """The viewer's frame: config and split selectors, a search box, the table and its pager, all
+    filled by ``viewer.js`` from the ``/viewer/`` routes. The commit is fixed here, so every
+    request the script makes reads the same data even if a push lands meanwhile. ``embedded``: on
+    the dataset's own page, where the address stays that of the page."""
+    attrs = " ".join(f"data-{key}='{html.escape(value)}'" for key, value in (
+        ("dataset", repo.repo_id), ("revision", sha), ("config", config), ("split", split),
+        ("base", f"/{repo.url_path}/viewer"), ("query-suffix", _revision_query(revision)),
+        ("embedded", "true" if embedded else "")))
+    return (f"<div id='viewer' {attrs}>"
+            "<form id='controls'><label>Config <select id='config'></select></label> "
+            "<label>Split <select id='split'></select></label> "
+            "<input type='search' id='query' placeholder='Search this split' aria-label='Search this split'> "
+            "<button type='submit' id='search'>Search</button></form>"
+            "<p id='status' class='meta' role='status'>Loading…</p>"
+            "<div class='table-wrap'><table id='rows'><thead></thead><tbody></tbody></table></div>"
+            "<nav id='pager'><button type='button' id='prev'>← Previous</button> <span id='range' class='meta'></span> "
+            "<button type='button' id='next'>Next →</button></nav>"
+            "<noscript><p>The viewer needs JavaScript (the hub's own script, nothing from the network).</p></noscript>"
+            "</div>")
+
+
+def _viewer_head() -> str:
+    return (f"<link rel='stylesheet' href='{webui_static.url('viewer.css')}'>"
+            f"<script src='{webui_static.url('viewer.js')}' defer></script>")
 
 
 def _session_line(viewer, here: str) -> str:
@@ -173,31 +228,6 @@ def _model_results_section(hub: HubState, model, sha: str) -> str:
                      f"<td>{html.escape(format(item['data']['value'], '.6g'))}</td><td>{_badges(item)}</td></tr>")
     return ("<h2>Evaluation results</h2><table id='eval-results'><tr><th>benchmark</th><th>task</th>"
             f"<th>value</th><th></th></tr>{''.join(lines)}</table>")
-
-
-def render_markdown(text: str, file_base: str) -> str:
-    """Card markdown to HTML; the YAML header is shown as a code block, relative URLs point at files."""
-    metadata = ""
-    if text.startswith("---"):
-        lines = text.splitlines()
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is not None:
-            metadata = "<details><summary>metadata</summary><pre>" + html.escape("\n".join(lines[1:end])) + "</pre></details>"
-            text = "\n".join(lines[end + 1:])
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-
-    def rewrite(tokens) -> None:
-        for token in tokens:
-            for attr in ("src", "href"):
-                value = token.attrGet(attr) if token.attrs else None
-                if value and not urllib.parse.urlparse(value).scheme and not value.startswith(("/", "#")):
-                    token.attrSet(attr, file_base + value.lstrip("./"))
-            if token.children:
-                rewrite(token.children)
-
-    tokens = md.parse(text)
-    rewrite(tokens)
-    return metadata + md.renderer.render(tokens, md.options, {})
 
 
 def _is_static_space(hub: HubState, repo, tree) -> bool:
