@@ -90,3 +90,22 @@ def test_signing_out_clears_the_cookie(hub):
     response = request(hub.endpoint, "POST", "/logout", headers={"Cookie": cookie_of(sign_in(hub, hub.token))})
     assert response.status == 303 and "hubkit_session=" in response.headers["set-cookie"]
     assert "max-age=0" in response.headers["set-cookie"].lower()
+
+
+def test_the_owners_session_reads_the_viewer_rows_of_a_private_dataset_and_nobody_elses_does(hub):
+    """The viewer page fetches /viewer/rows from the signed-in browser: the owner's cookie reads
+    the private rows; no cookie, another user's, or a forged one reads nothing."""
+    repo_id = f"{hub.user}/{unique_name('secret-rows')}"
+    api = HfApi()
+    api.create_repo(repo_id, repo_type="dataset", private=True)
+    api.upload_file(path_or_fileobj=b"text\nonly for the owner\n", path_in_repo="data/train.csv", repo_id=repo_id,
+                    repo_type="dataset")
+    path = "/viewer/rows?" + urllib.parse.urlencode({"dataset": repo_id, "config": "default", "split": "train"})
+    owner = request(hub.endpoint, "GET", path, headers={"Cookie": cookie_of(sign_in(hub, hub.token))})
+    assert owner.status == 200, owner.body[:300]
+    assert [row["row"] for row in owner.json()["rows"]] == [{"text": "only for the owner"}]
+    other = cookie_of(sign_in(hub, hub.token_for(unique_name("mallory"))))
+    token_id, expires, signature = cookie_of(sign_in(hub, hub.token)).split("=", 1)[1].split(".")
+    for cookie in (None, other, f"hubkit_session={token_id}.{expires}.{'0' * 64}"):
+        response = request(hub.endpoint, "GET", path, headers={"Cookie": cookie} if cookie else {})
+        assert response.status in (401, 404) and b"only for the owner" not in response.body, cookie

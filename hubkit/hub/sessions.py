@@ -7,7 +7,8 @@ with the hub's signing key, so it cannot be forged or extended. Revoking the tok
 its user, ends every session made from it.
 
 The cookie is ``HttpOnly`` (no script can read it), ``SameSite=Strict`` (no other site can make a
-browser send it) and, behind an https ``--public-url``, ``Secure``. Only the web pages read it:
+browser send it) and, behind an https ``--public-url``, ``Secure``. Only the web pages read it, and
+the read-only routes those pages load from (``/resolve`` for files, ``/viewer/...`` for rows):
 the API keeps requiring ``Authorization`` headers, so a cookie can never make a browser push,
 delete or change settings on a user's behalf.
 """

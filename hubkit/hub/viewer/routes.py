@@ -18,7 +18,7 @@ import pyarrow as pa
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from hubkit.hub import access
+from hubkit.hub import access, sessions
 from hubkit.hub.api_read import base_url
 from hubkit.hub.cache import BoundedCache
 from hubkit.hub.errors import HubError, repo_not_found
@@ -100,7 +100,9 @@ def _page(request: Request) -> tuple[int, int]:
 
 def _target(hub: HubState, request: Request, dataset: str | None = None, revision: str | None = None) -> Target:
     dataset = dataset or _param(request, "dataset")
-    principal = hub.principal(request)
+    # The viewer page calls these read-only routes from the owner's signed-in browser, as its
+    # file links call /resolve; API clients send tokens. Nothing here writes (GET/HEAD only).
+    principal = hub.principal(request) or sessions.principal(hub, request)
     parts = dataset.split("/")
     if len(parts) != 2 or not all(parts):
         error = repo_not_found(dataset)
