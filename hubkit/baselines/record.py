@@ -114,9 +114,9 @@ def markdown(doc: dict[str, Any]) -> str:
              f"Seeds {', '.join(map(str, sweep['seeds']))}; score = mean ± std over seeds (points for fractions); "
              "95% CI = bootstrap interval over the evaluated examples of the best seed; gap = our mean minus "
              "the published reference, in points."]
-    if sweep.get("max_train_samples"):
-        lines.append(f"Smoke run: only the first {sweep['max_train_samples']} training examples of each dataset; "
-                     "these scores say nothing about quality.")
+    if sweep.get("max_train_samples") or sweep.get("max_eval_samples"):
+        lines.append(f"Smoke run (--max-train-samples {sweep.get('max_train_samples')}, --max-eval-samples "
+                     f"{sweep.get('max_eval_samples')}): these scores say nothing about quality.")
     lines += ["", "| dataset | split | metric | score | 95% CI | reference | gap | train / eval examples | "
               "wall time | hardware |", "|---|---|---|---|---|---|---|---|---|---|"]
     notes: list[str] = []

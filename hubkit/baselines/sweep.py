@@ -52,6 +52,7 @@ class SweepRequest:
     seeds: tuple[int, ...] = (1, 2, 3)
     push_to: str | None = None  # a namespace
     max_train_samples: int | None = None
+    max_eval_samples: int | None = None
     resume: bool = False
     model: str | None = None
     # Recipe values every dataset's recipe takes (library callers; the CLI sets only the model).
@@ -62,7 +63,8 @@ class SweepRequest:
 
     def sweep_record(self) -> dict[str, Any]:
         """What must not change between a sweep and its ``--resume`` (else its rows would mix two setups)."""
-        return {"seeds": list(self.seeds), "max_train_samples": self.max_train_samples, "model": self.model,
+        return {"seeds": list(self.seeds), "max_train_samples": self.max_train_samples,
+                "max_eval_samples": self.max_eval_samples, "model": self.model,
                 "recipe_overrides": dict(self.recipe_overrides), "push_to": self.push_to,
                 "n_resamples": self.n_resamples}
 
@@ -254,7 +256,8 @@ def run_unit(request: SweepRequest, name: str, seed: int, folder: Path, source: 
     try:
         results = fine_tune(TrainRequest(dataset=dataset, dataset_revision=source["revision"], output_dir=unit_dir,
                                          recipe=recipe, seeds=(seed,), max_train_samples=request.max_train_samples,
-                                         resume=resuming, n_resamples=request.n_resamples, progress=False))
+                                         max_eval_samples=request.max_eval_samples, resume=resuming,
+                                         n_resamples=request.n_resamples, progress=False))
         primary = results["task"]["primary_metric"]
         if not all(math.isfinite(scores[primary]) for scores in results["per_seed"][0]["metrics"].values()
                    if isinstance(scores.get(primary), (int, float))):
@@ -414,6 +417,8 @@ def child_command(request: SweepRequest, name: str) -> list[str]:
         command += ["--data-dir", f"{name}={request.data_dirs[name]}"]
     if request.max_train_samples:
         command += ["--max-train-samples", str(request.max_train_samples)]
+    if request.max_eval_samples:
+        command += ["--max-eval-samples", str(request.max_eval_samples)]
     if request.model:
         command += ["--model", request.model]
     if request.push_to:

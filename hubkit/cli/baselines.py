@@ -34,6 +34,8 @@ def parse_data_dirs(values: tuple[str, ...]) -> dict[str, str]:
                    "leaderboard Space.")
 @click.option("--max-train-samples", type=click.IntRange(min=1),
               help="Train on only the first N examples (smoke runs only: the scores then mean nothing).")
+@click.option("--max-eval-samples", type=click.IntRange(min=1),
+              help="Score only the first N examples of each split (smoke runs only).")
 @click.option("--model", help="Base model for every dataset instead of its recipe's (e.g. a tiny one for smoke runs).")
 @click.option("--resume", is_flag=True, help="Continue a killed sweep: finished seeds are skipped, an interrupted "
                                              "one continues from its last checkpoint.")
@@ -41,8 +43,8 @@ def parse_data_dirs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--no-progress", is_flag=True, help="Accepted for symmetry with train; the sweep prints lines only.")
 @click.option("--units-only", is_flag=True, hidden=True,
               help="Train the units and stop (the per-GPU child processes of a sweep).")
-def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, model, resume, bootstrap_resamples,
-        no_progress, units_only) -> None:
+def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval_samples, model, resume,
+        bootstrap_resamples, no_progress, units_only) -> None:
     """Train the default recipe on each DATASET with every seed; write OUT/baselines.json and baselines.md.
 
     Each row: the score as mean ± std over seeds with the best seed's 95% bootstrap interval, the
@@ -69,7 +71,8 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, model, r
             push_to = _namespace(push_to)
         quiet_libraries()
         request = SweepRequest(datasets=tuple(datasets), output=output, data_dirs=dirs, seeds=seed_list,
-                               push_to=push_to, max_train_samples=max_train_samples, resume=resume, model=model,
+                               push_to=push_to, max_train_samples=max_train_samples,
+                               max_eval_samples=max_eval_samples, resume=resume, model=model,
                                n_resamples=bootstrap_resamples, units_only=units_only)
         outcome = run_sweep(request, say=_say)
     if not units_only:
