@@ -206,7 +206,7 @@ def test_push_publishes_the_best_seed_with_mean_and_std_and_the_benchmark_leader
 
     api = HfApi()
     card = ModelCard.load(model_repo)
-    assert f"{row['mean']:.4f} ± {row['std']:.4f} (mean ± std over 2 seeds)" in card.text
+    assert f"validation accuracy: {row['mean']:.4f}** ± {row['std']:.4f} (mean ± std over 2 seeds)" in card.text
     assert f"95% bootstrap CI of seed {row['best_seed']}" in card.text and "## Baselines" in card.text
     files = api.list_repo_files(model_repo)
     assert (api.hf_hub_download(model_repo, "best_seed.txt") and
