@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.hubserver import unique_name
-
 SMOKE = ["--max-train-samples", "32", "--max-eval-samples", "48", "--bootstrap-resamples", "50"]
 
 
@@ -90,20 +88,30 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     assert combined["aggregate"]["validation"]["accuracy"]["mean"] == pytest.approx(sst2["mean"])
 
 
-def test_a_dataset_without_a_labelled_split_is_named_and_the_others_still_run(tmp_path, tiny_bert, real_data):
+def test_a_dataset_without_a_labelled_split_is_named_and_the_others_still_run_one_per_device(tmp_path, tiny_bert,
+                                                                                              real_data):
+    """Also the multi-GPU path end to end on the CPU: each dataset in its own child process (devices
+    "0" and "1" are only names here), and the parent assembles their units."""
+    from hubkit.baselines import record
     from hubkit.baselines.sweep import SweepRequest, run_sweep
 
     train_only = tmp_path / "wikitext-2-train-only"  # real WikiText-2 lines, as a train file with no valid/test
     train_only.mkdir()
     lines = (real_data / "wikitext-2" / "wiki.valid.tokens").read_text().splitlines(keepends=True)
     (train_only / "wiki.train.tokens").write_text("".join(lines[:200]))
+    said = []
     outcome = run_sweep(SweepRequest(datasets=("wikitext2", "mrpc"), output=tmp_path / "out", seeds=(3,),
                                      data_dirs={"wikitext2": str(train_only), "mrpc": str(real_data / "glue" / "MRPC")},
-                                     model=str(tiny_bert), max_train_samples=16, max_eval_samples=24, n_resamples=20))
+                                     model=str(tiny_bert), max_train_samples=16, max_eval_samples=24, n_resamples=20,
+                                     devices=("0", "1")), say=said.append)
     assert outcome.problems == ["wikitext2: no labelled evaluation split (validation or test with labels); splits: "
                                 "train"]
+    assert f"failed: {outcome.problems[0]}" in said
     assert {row["dataset"] for row in outcome.doc["rows"]} == {"mrpc"}
     assert not (tmp_path / "out" / "wikitext2" / "source.json").exists()
+    assert (tmp_path / "out" / "mrpc" / "seed-3.done.json").is_file()
+    assert "mrpc seed 3: ok" in (tmp_path / "out" / "logs" / "mrpc.log").read_text()
+    assert record.load(tmp_path / "out")["problems"] == outcome.problems
 
 
 def test_a_diverging_seed_is_reported_as_diverged_and_the_sweep_goes_on(tmp_path, tiny_bert, real_data):

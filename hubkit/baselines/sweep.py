@@ -193,9 +193,7 @@ def train_dataset(request: SweepRequest, name: str, say: Say) -> str | None:
         for seed in request.seeds:
             run_unit(request, name, seed, folder, source, say)
     except (DatasetError, TrainingError, ValueError, LookupError, OSError) as error:
-        from hubkit.cli._errors import one_line
-
-        text = one_line(error)
+        text = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
         return text if text.startswith(f"{name}:") else f"{name}: {text}"
     return None
 
@@ -395,16 +393,26 @@ def _train_in_parallel(request: SweepRequest, datasets: list[str], devices: list
 
     def launch(name: str, env: dict[str, str]) -> subprocess.Popen:
         say(f"{name}: on CUDA device {env['CUDA_VISIBLE_DEVICES']}")
-        log = open(logs / f"{name}.log", "ab")
-        return subprocess.Popen(child_command(request, name), env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(logs / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(child_command(request, name), env=env, stdout=log, stderr=subprocess.STDOUT)
 
     statuses = run_one_per_device(datasets, devices, launch)
     problems = []
     for name, code in statuses.items():
         if code != 0:
-            tail = (logs / f"{name}.log").read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            problems.append(f"{name}: {tail[0].removeprefix('Error: ').removeprefix(f'{name}: ')}")
+            problem = _child_problem((logs / f"{name}.log").read_text(errors="replace"), name, code)
+            say(f"failed: {problem}")
+            problems.append(problem)
     return problems
+
+
+def _child_problem(log: str, name: str, code: int) -> str:
+    """The one line a failed child printed about its dataset (its last ``failed:`` or ``Error:`` line)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("failed: ", "Error: "))]
+    text = (said or lines or [f"exited with status {code}"])[-1]
+    text = text.removeprefix("failed: ").removeprefix("Error: ")
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
 def child_command(request: SweepRequest, name: str) -> list[str]:
