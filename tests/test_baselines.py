@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers.published_files import assert_nothing_machine_local
+
 SMOKE = ["--max-train-samples", "32", "--max-eval-samples", "48", "--bootstrap-resamples", "50"]
 
 
@@ -229,3 +231,5 @@ def test_push_publishes_the_best_seed_with_mean_and_std_and_the_benchmark_leader
     built = json.loads(open(api.hf_hub_download(space, "leaderboard.json", repo_type="space")).read())
     assert model_repo in json.dumps(built)
     assert doc["leaderboards"]["sst2"]["space"].endswith(space)
+    assert_nothing_machine_local([("dataset", row["dataset_repo"]), ("model", model_repo), ("space", space)],
+                                 [tmp_path, real_data, tiny_bert])

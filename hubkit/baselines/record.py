@@ -31,6 +31,9 @@ ROW_FIELDS: dict[str, tuple[type, ...]] = {
     "wall_time_s": (float,), "hardware": (str,), "train_examples": (int, type(None)),
     "eval_examples": (int, type(None)), "split_note": (str,), "model_repo": (str, type(None)),
     "dataset_repo": (str, type(None)),
+    # The metric's value times this is what the table shows: 100 for fractions (accuracy, F1 of
+    # classification and tagging), 1 for SQuAD's metrics (already points) and for perplexity.
+    "scale": (float,),
 }
 TOP_FIELDS: dict[str, type] = {"schema_version": int, "sweep": dict, "rows": list, "problems": list,
                                "leaderboards": dict}
@@ -89,21 +92,17 @@ def atomic_write(path: Path, text: str) -> None:
 def _score(row: dict[str, Any]) -> str:
     if row["status"] == "diverged":
         return "diverged (every seed)"
-    scale = 100.0 if row["metric"] in FRACTION_METRICS else 1.0
+    scale = row["scale"]
     text = f"{row['mean'] * scale:.2f} ± {row['std'] * scale:.2f}"
     if row["diverged_seeds"]:
         text += f" (seeds {', '.join(map(str, row['diverged_seeds']))} diverged)"
     return text
 
 
-FRACTION_METRICS = {"accuracy", "f1", "f1_macro", "overall_f1", "overall_accuracy", "overall_precision",
-                    "overall_recall", "matthews_correlation"}
-
-
 def _ci(row: dict[str, Any]) -> str:
     if not row["ci95"]:
         return "—"
-    scale = 100.0 if row["metric"] in FRACTION_METRICS else 1.0
+    scale = row["scale"]
     return f"[{row['ci95'][0] * scale:.2f}, {row['ci95'][1] * scale:.2f}] (seed {row['best_seed']})"
 
 
@@ -111,7 +110,7 @@ def markdown(doc: dict[str, Any]) -> str:
     """``baselines.md``: the rows as a table, then the notes (split carves, reference caveats, problems)."""
     sweep = doc["sweep"]
     lines = ["# Baselines", "",
-             f"Seeds {', '.join(map(str, sweep['seeds']))}; score = mean ± std over seeds (points for fractions); "
+             f"Seeds {', '.join(map(str, sweep['seeds']))}; score = mean ± std over seeds (fractions in points); "
              "95% CI = bootstrap interval over the evaluated examples of the best seed; gap = our mean minus "
              "the published reference, in points."]
     if sweep.get("max_train_samples") or sweep.get("max_eval_samples"):

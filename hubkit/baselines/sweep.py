@@ -283,7 +283,7 @@ def summarise(folder: Path, name: str) -> tuple[list[dict[str, Any]], Path | Non
     wall = float(sum(m["wall_time_s"] for m in markers))
     runs = [(m["seed"], json.loads((folder / f"seed-{m['seed']}" / "results.json").read_text()))
             for m in markers if m["status"] == "ok"]
-    base = {"dataset": name, "diverged_seeds": diverged, "wall_time_s": wall, "split_note": source["split_note"],
+    base = {"dataset": name, "scale": 1.0, "diverged_seeds": diverged, "wall_time_s": wall, "split_note": source["split_note"],
             "model_repo": None, "dataset_repo": source["dataset_repo"]}
     if not runs:
         return [{**base, "split": "-", "status": "diverged", "metric": "-", "mean": None, "std": None, "values": [],
@@ -295,6 +295,7 @@ def summarise(folder: Path, name: str) -> tuple[list[dict[str, Any]], Path | Non
     combined = _combined_results(best, runs)
     scores = combined["aggregate"]
     reference = reference_for(name)
+    scale = points_scale(best["task"]["family"], metric)
     rows = []
     for split, values in scores.items():
         if metric not in values:
@@ -302,7 +303,7 @@ def summarise(folder: Path, name: str) -> tuple[list[dict[str, Any]], Path | Non
         mean, std = values[metric]["mean"], values[metric]["std"]
         ci = best["per_seed"][0]["metrics"][split].get("confidence_intervals", {}).get(metric)
         matches = reference is not None and reference.split == split and reference.metric == metric
-        rows.append({**base, "split": split, "status": "ok", "metric": metric, "mean": float(mean),
+        rows.append({**base, "scale": scale, "split": split, "status": "ok", "metric": metric, "mean": float(mean),
                      "std": float(std), "values": [float(v) for v in values[metric]["values"]],
                      "seeds": [seed for seed, _ in runs], "best_seed": best_seed,
                      "ci95": [float(ci[0]), float(ci[1])] if ci else None,
@@ -313,6 +314,12 @@ def summarise(folder: Path, name: str) -> tuple[list[dict[str, Any]], Path | Non
                      "eval_examples": best["dataset"].get("eval_examples_used", {}).get(split)})
     model_dir = _write_model_folder(folder, best_seed, combined, rows, source)
     return rows, model_dir
+
+
+def points_scale(family: str, metric: str) -> float:
+    """What turns the metric into points: fractions times 100; SQuAD's scores (points already) and
+    perplexity as they are."""
+    return 1.0 if family == "question-answering" or metric in LOWER_IS_BETTER else 100.0
 
 
 def _rank_key(results: dict[str, Any], metric: str) -> float:
@@ -363,9 +370,11 @@ def _write_model_folder(folder: Path, best_seed: int, combined: dict[str, Any], 
 
 def card_section(rows: list[dict[str, Any]], source: dict[str, Any]) -> str:
     """The model card's "Baselines" section: how the splits were made and how far from the published figure."""
+    splits = [row["split"] for row in rows]
+    ranked_on = "validation" if "validation" in splits else splits[0]
     lines = ["## Baselines", "", "Part of a `hubkit baselines` sweep: the default recipe, "
              f"{len(rows[0]['seeds'])} seed(s) ({', '.join(map(str, rows[0]['seeds']))}); this repo holds seed "
-             f"{rows[0]['best_seed']}, the best on validation. Scores are mean ± std over the seeds; the interval is "
+             f"{rows[0]['best_seed']}, the best on {ranked_on}. Scores are mean ± std over the seeds; the interval is "
              "the 95% bootstrap interval over the evaluated examples of that seed.", ""]
     if source.get("split_note"):
         lines += [f"**Splits:** {source['split_note']}.", ""]
