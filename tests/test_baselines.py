@@ -39,15 +39,19 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     first = subprocess.Popen(baselines_command(*args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              env=os.environ.copy())
     marker = out / "sst2" / "seed-1.done.json"
+    # Killed once the first unit finished and the second saved a checkpoint (after its first epoch).
+    checkpoint_state = out / "sst2" / "seed-2" / "checkpoints" / "checkpoint-2" / "trainer_state.json"
     deadline = time.monotonic() + 600
-    while not marker.exists() and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert marker.exists(), first.communicate()[0].decode()[-3000:]
-    os.kill(first.pid, signal.SIGKILL)  # by pid: at any point of the second unit or later
+    while not checkpoint_state.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.kill(first.pid, signal.SIGKILL)  # by pid
     first.wait(timeout=60)
+    assert marker.exists() and checkpoint_state.exists(), first.communicate()[0].decode()[-3000:]
+    assert not (out / "sst2" / "seed-2.done.json").exists(), "the second unit finished before the kill"
     assert not (out / record.JSON_FILE).exists()
     finished = {path: path.stat().st_mtime_ns for path in
-                [marker, out / "sst2" / "seed-1" / "results.json", out / "sst2" / "seed-1" / "train_log.jsonl"]}
+                [marker, out / "sst2" / "seed-1" / "results.json", out / "sst2" / "seed-1" / "train_log.jsonl",
+                 checkpoint_state]}
 
     # A rerun without --resume refuses, in one line, to mix into the killed sweep.
     refused = subprocess.run(baselines_command(*args), capture_output=True, text=True, env=os.environ.copy())
@@ -63,7 +67,12 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     assert "Traceback" not in resumed.stderr
     assert [line.split(":")[:2] for line in problems] == [["skipped", " nosuch"], ["skipped", " rte"]], problems
     assert "sst2 seed 1: finished earlier, skipped" in resumed.stdout
-    assert {path: path.stat().st_mtime_ns for path in finished} == finished  # not retrained
+    assert "sst2 seed 2: resume" in resumed.stdout
+    # Not retrained: the finished unit's files, and the checkpoint the interrupted one continued from.
+    assert {path: path.stat().st_mtime_ns for path in finished} == finished
+    log = (out / "sst2" / "seed-2" / "train_log.jsonl").read_text().splitlines()
+    logged = [json.loads(line)["step"] for line in log if line.strip()]
+    assert logged[0] == 1 and max(logged) > 2  # the rows up to the checkpoint kept, then the steps after it
 
     doc = record.load(out)  # valid against its schema, or this raises naming the problem
     assert doc["schema_version"] == record.SCHEMA_VERSION

@@ -74,7 +74,7 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval
                                push_to=push_to, max_train_samples=max_train_samples,
                                max_eval_samples=max_eval_samples, resume=resume, model=model,
                                n_resamples=bootstrap_resamples, units_only=units_only)
-        outcome = run_sweep(request, say=_say)
+        outcome = _interruptible(lambda: run_sweep(request, say=_say))
     if not units_only:
         for row in outcome.doc["rows"]:
             score = ("diverged" if row["status"] == "diverged"
@@ -83,6 +83,22 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval
         click.echo(f"wrote {output / 'baselines.json'} and {output / 'baselines.md'}")
     if outcome.problems:
         click.get_current_context().exit(1)
+
+
+def _interruptible(sweep):
+    """Ctrl-C ends the sweep with the command that resumes it, and status 130 (as ``hubkit train`` does)."""
+    import shlex
+    import sys
+
+    from hubkit.train.errors import TrainingInterrupted
+
+    try:
+        return sweep()
+    except (TrainingInterrupted, KeyboardInterrupt):
+        args = sys.argv[sys.argv.index("baselines") + 1:] if "baselines" in sys.argv else sys.argv[1:]
+        resume = shlex.join(["hubkit", "baselines", *args, *([] if "--resume" in args else ["--resume"])])
+        click.echo(f"interrupted; finished seeds are kept, resume with: {resume}", err=True)
+        click.get_current_context().exit(130)
 
 
 def _say(line: str) -> None:
