@@ -31,7 +31,7 @@ def main() -> int:
     args = parser.parse_args()
     names = [name for name in args.datasets.split(",") if name]
     command = [sys.executable, "-m", "hubkit.cli", "baselines", *names, "--output-dir", str(args.output_dir),
-               "--seeds", args.seeds, "--no-progress"]
+               "--seeds", args.seeds]
     for name in names:
         command += ["--data-dir", f"{name}={args.data / FOLDERS.get(name, name)}"]
     if args.max_train_samples:

@@ -429,7 +429,7 @@ def child_command(request: SweepRequest, name: str) -> list[str]:
     if request.recipe_overrides:
         raise BaselinesError("recipe overrides cannot be passed to child processes; run on one device")
     command = [sys.executable, "-m", "hubkit.cli", "baselines", name, "--output-dir", str(request.output),
-               "--seeds", ",".join(map(str, request.seeds)), "--units-only", "--resume", "--no-progress"]
+               "--seeds", ",".join(map(str, request.seeds)), "--units-only", "--resume"]
     if name in request.data_dirs:
         command += ["--data-dir", f"{name}={request.data_dirs[name]}"]
     if request.max_train_samples:

@@ -40,11 +40,10 @@ def parse_data_dirs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--resume", is_flag=True, help="Continue a killed sweep: finished seeds are skipped, an interrupted "
                                              "one continues from its last checkpoint.")
 @click.option("--bootstrap-resamples", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--no-progress", is_flag=True, help="Accepted for symmetry with train; the sweep prints lines only.")
 @click.option("--units-only", is_flag=True, hidden=True,
               help="Train the units and stop (the per-GPU child processes of a sweep).")
 def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval_samples, model, resume,
-        bootstrap_resamples, no_progress, units_only) -> None:
+        bootstrap_resamples, units_only) -> None:
     """Train the default recipe on each DATASET with every seed; write OUT/baselines.json and baselines.md.
 
     Each row: the score as mean ± std over seeds with the best seed's 95% bootstrap interval, the
