@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from hubkit.train.errors import TrainingError
@@ -37,10 +38,17 @@ class TrainData:
 def load_training_data(dataset: str, config: str | None = None, data_dir: str | None = None,
                        revision: str | None = None, task: Any = None,
                        prepare_options: Mapping[str, Any] | None = None) -> TrainData:
-    """``dataset`` as a builder name (run on ``data_dir``) or a dataset repo ``NS/NAME`` at ``revision``."""
+    """``dataset`` as a builder name (run on ``data_dir``), a folder ``datasets prepare`` wrote, or a dataset
+    repo ``NS/NAME`` at ``revision``."""
     from hubkit.datasets import registry
+    from hubkit.datasets.prepare import BUILD_FILE
     from hubkit.datasets.repo import is_repo_id
 
+    if (Path(dataset) / BUILD_FILE).is_file():
+        if data_dir or revision or task is not None or prepare_options:
+            raise TrainingError(f"{dataset} is a folder `hubkit datasets prepare` wrote; it takes no --data-dir, "
+                                "--dataset-revision, --task or builder options")
+        return _from_prepared(dataset, config)
     if dataset in registry.discover():
         if revision:
             raise TrainingError(f"{dataset} is a hubkit builder, pinned by its version and source checksums, not by "
@@ -62,7 +70,10 @@ def load_training_data(dataset: str, config: str | None = None, data_dir: str | 
 def _from_builder(name: str, config: str | None, data_dir: str | None, options: Mapping[str, Any]) -> TrainData:
     from hubkit.datasets.prepare import prepare
 
-    prepared = prepare(name, config, data_dir, options)
+    return _record_prepared(prepare(name, config, data_dir, options), data_dir)
+
+
+def _record_prepared(prepared: Any, data_dir: str | None) -> TrainData:
     card = prepared.card
     record = {"name": prepared.name, "config": prepared.config_name, "version": prepared.version,
               "source": "builder", "data_dir": DATA_DIR_PLACEHOLDER if data_dir else None,
@@ -70,6 +81,21 @@ def _from_builder(name: str, config: str | None, data_dir: str | None, options: 
               "pretty_name": card.pretty_name, "license": card.license, "split_sizes": prepared.split_sizes,
               "sources": [dataclasses.asdict(s) for s in prepared.sources]}
     return TrainData(prepared.name, prepared.config_name, prepared.dataset, prepared.task, record)
+
+
+def _from_prepared(folder: str, config: str | None) -> TrainData:
+    """A folder ``datasets prepare --output-dir`` wrote (or ``hubkit baselines``, with its splits carved):
+    trained on as built, recorded like the builder run that made it (sources and their checksums)."""
+    from hubkit.datasets.errors import DatasetError
+    from hubkit.datasets.prepare import load_prepared
+
+    try:
+        prepared = load_prepared(folder)
+    except DatasetError as error:
+        raise TrainingError(str(error)) from None
+    if config is not None and config != prepared.config_name:
+        raise TrainingError(f"{folder} holds config {prepared.config_name!r}, not {config!r}")
+    return _record_prepared(prepared, data_dir=None)
 
 
 def _from_repo(repo_id: str, config: str | None, revision: str | None, task: Any) -> TrainData:
