@@ -76,18 +76,22 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
 
     doc = record.load(out)  # valid against its schema, or this raises naming the problem
     assert doc["schema_version"] == record.SCHEMA_VERSION
-    rows = {(row["dataset"], row["split"]): row for row in doc["rows"]}
-    assert set(rows) == {("sst2", "validation"), ("mrpc", "validation"), ("mrpc", "test")}
+    rows = {(row["dataset"], row["split"], row["metric"]): row for row in doc["rows"]}
+    # MRPC is reported in F1 and accuracy (its published figure names no metric), on both labelled splits.
+    assert set(rows) == {("sst2", "validation", "accuracy"), ("mrpc", "validation", "accuracy"),
+                         ("mrpc", "validation", "f1"), ("mrpc", "test", "accuracy"), ("mrpc", "test", "f1")}
     for row in rows.values():
         assert row["status"] == "ok" and row["seeds"] and sorted(row["seeds"]) == [1, 2]
         best = row["values"][row["seeds"].index(row["best_seed"])]
         assert len(row["values"]) == 2 and row["ci95"][0] <= best <= row["ci95"][1]
         assert row["eval_examples"] == 48 and row["train_examples"] == 32 and row["hardware"]
         assert row["wall_time_s"] > 0
-    sst2 = rows[("sst2", "validation")]
+    sst2 = rows[("sst2", "validation", "accuracy")]
     assert sst2["reference"]["value"] == 91.5 and "unilm" in sst2["reference"]["source"]
     assert sst2["gap_points"] == pytest.approx(sst2["mean"] * 100 - 91.5)
-    assert rows[("mrpc", "test")]["reference"] is None  # the published MRPC figure is on dev
+    assert rows[("mrpc", "test", "f1")]["reference"] is None  # the published MRPC figure is on dev
+    mrpc_f1 = rows[("mrpc", "validation", "f1")]
+    assert mrpc_f1["reference"]["value"] == 88.9 and mrpc_f1["gap_points"] == pytest.approx(mrpc_f1["mean"] * 100 - 88.9)
     assert [p.split(":")[0] for p in doc["problems"]] == ["nosuch", "rte"]
     table = (out / record.MARKDOWN_FILE).read_text()
     assert "| sst2 | validation | accuracy |" in table and "| mrpc | test | accuracy |" in table
@@ -165,10 +169,14 @@ def test_squad_is_carved_by_article_and_wikitext2_trains_on_valid(real_data):
     assert plan.dataset["train"]["text"] == wikitext.dataset["validation"]["text"]
     assert "validation" in plan.note and "test" in plan.note
 
-    from hubkit.baselines.references import reference_for
+    from hubkit.baselines.references import reference_for, references_for, reported_metrics
 
-    assert reference_for("wikitext2") is None
-    assert "BERT-base" in reference_for("conll2003").note
+    assert references_for("wikitext2") == ()
+    assert reference_for("conll2003", "validation", "overall_f1").value == 94.95
+    assert reference_for("conll2003", "test", "overall_f1").value == 91.35
+    assert "BERT-base" in reference_for("conll2003", "test", "overall_f1").note
+    assert reported_metrics("squad", "f1") == ["f1", "exact_match"]
+    assert reported_metrics("mrpc", "accuracy") == ["accuracy", "f1"]
 
 
 def test_one_dataset_per_device_at_once(tmp_path):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hubkit.baselines import record
-from hubkit.baselines.references import reference_for
+from hubkit.baselines.references import reference_for, reported_metrics
 
 SWEEP_FILE = "sweep.json"
 SOURCE_FILE = "source.json"
@@ -294,26 +294,33 @@ def summarise(folder: Path, name: str) -> tuple[list[dict[str, Any]], Path | Non
     best_seed, best = runs[0]
     combined = _combined_results(best, runs)
     scores = combined["aggregate"]
-    reference = reference_for(name)
-    scale = points_scale(best["task"]["family"], metric)
     rows = []
     for split, values in scores.items():
-        if metric not in values:
-            continue
-        mean, std = values[metric]["mean"], values[metric]["std"]
-        ci = best["per_seed"][0]["metrics"][split].get("confidence_intervals", {}).get(metric)
-        matches = reference is not None and reference.split == split and reference.metric == metric
-        rows.append({**base, "scale": scale, "split": split, "status": "ok", "metric": metric, "mean": float(mean),
-                     "std": float(std), "values": [float(v) for v in values[metric]["values"]],
-                     "seeds": [seed for seed, _ in runs], "best_seed": best_seed,
-                     "ci95": [float(ci[0]), float(ci[1])] if ci else None,
-                     "reference": reference.as_dict() if matches else None,
-                     "gap_points": float(reference.gap(mean)) if matches else None,
-                     "hardware": hardware(best.get("environment")),
-                     "train_examples": best["dataset"].get("train_examples_used"),
-                     "eval_examples": best["dataset"].get("eval_examples_used", {}).get(split)})
+        for reported in reported_metrics(name, metric):
+            if reported not in values:
+                continue
+            rows.append(_row(base, name, best, runs, best_seed, split, reported, values[reported]))
     model_dir = _write_model_folder(folder, best_seed, combined, rows, source)
     return rows, model_dir
+
+
+def _row(base: dict[str, Any], name: str, best: dict[str, Any], runs: list, best_seed: int, split: str,
+         metric: str, values: dict[str, Any]) -> dict[str, Any]:
+    """One (split, metric) row: mean ± std over seeds, the best seed's interval, the reference's gap."""
+    from hubkit.baselines.devices import hardware
+
+    mean, std = values["mean"], values["std"]
+    ci = best["per_seed"][0]["metrics"][split].get("confidence_intervals", {}).get(metric)
+    reference = reference_for(name, split, metric)
+    return {**base, "scale": points_scale(best["task"]["family"], metric), "split": split, "status": "ok",
+            "metric": metric, "mean": float(mean), "std": float(std), "values": [float(v) for v in values["values"]],
+            "seeds": [seed for seed, _ in runs], "best_seed": best_seed,
+            "ci95": [float(ci[0]), float(ci[1])] if ci else None,
+            "reference": reference.as_dict() if reference else None,
+            "gap_points": float(reference.gap(mean)) if reference else None,
+            "hardware": hardware(best.get("environment")),
+            "train_examples": best["dataset"].get("train_examples_used"),
+            "eval_examples": best["dataset"].get("eval_examples_used", {}).get(split)}
 
 
 def points_scale(family: str, metric: str) -> float:
