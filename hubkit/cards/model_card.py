@@ -193,15 +193,17 @@ def _builder_of(name: str | None):
 
 
 def _scores(ctx: CardContext) -> dict[str, dict[str, float]]:
+    """The model-index values: the scores of the model in the repo (the best seed's, with seeds)."""
     if ctx.kind == "evaluation":
         return {ctx.dataset["split"]: dict(ctx.results["metrics"])}
-    return {split: {name: value["mean"] for name, value in values.items()}
+    own = ctx.best_seed_run.get("metrics", {})
+    return {split: {name: own.get(split, {}).get(name, value["mean"]) for name, value in values.items()}
             for split, values in ctx.results["aggregate"].items()}
 
 
 def _metric_name(ctx: CardContext, split: str, metric: str) -> str:
     seeds = len(ctx.results.get("seeds") or [])
-    return f"{split} {metric}" + (f" (mean of {seeds} seeds)" if seeds > 1 else "")
+    return f"{split} {metric}" + (f" (best of {seeds} seeds)" if seeds > 1 else "")
 
 
 def eval_result_entries(ctx: CardContext) -> dict[str, list[dict[str, Any]]]:
@@ -213,12 +215,12 @@ def eval_result_entries(ctx: CardContext) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     if hub_id is None:  # an entry must name a dataset on the Hub; this data has no id there
         return out
-    for split, value, std, seeds, ci in s.primary_scores(ctx):
+    for split, value, std, seeds, ci, mean in s.primary_scores(ctx):
         notes = [f"{metric}, split {split}"]
         if ci:
             notes.append(f"95% bootstrap CI [{ci[0]:.4f}, {ci[1]:.4f}]")
         if seeds > 1:
-            notes.append(f"mean ± std over {seeds} seeds: {value:.4f} ± {std:.4f}")
+            notes.append(f"this model is the best of {seeds} seeds; mean ± std over them: {mean:.4f} ± {std:.4f}")
         notes.append("hubkit")
         entry = EvalResultEntry(dataset_id=hub_id, task_id=task_id(hub_config, split, metric),
                                 value=round(value, 4), dataset_revision=revision,

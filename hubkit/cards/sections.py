@@ -67,19 +67,28 @@ def dataset_phrase(ctx: CardContext) -> str:
     return f"{name} (hubkit builder `{d['name']}`)" + config
 
 
-def primary_scores(ctx: CardContext) -> list[tuple[str, float, float | None, int, list | None]]:
-    """(split, value, std or None, seeds, 95% CI of the first seed) of the primary metric."""
+def primary_scores(ctx: CardContext) -> list[tuple[str, float, float | None, int, list | None, float]]:
+    """(split, value, std or None, seeds, 95% CI, mean over seeds) of the primary metric.
+
+    ``value`` and the CI are those of the model in the repo, the best seed's: that is what anyone
+    who downloads it gets, and what ``hub verify`` re-measures. The mean and std over all seeds
+    say how much of that is the seed's luck.
+    """
     metric = ctx.task["primary_metric"]
     out = []
     if ctx.kind == "evaluation":
         value = ctx.results["metrics"].get(metric)
         if value is not None:
-            out.append((ctx.dataset["split"], value, None, 1, ctx.results["confidence_intervals"].get(metric)))
+            out.append((ctx.dataset["split"], value, None, 1, ctx.results["confidence_intervals"].get(metric), value))
         return out
+    best = ctx.best_seed_run.get("metrics", {})
     for split, scores in ctx.results["aggregate"].items():
         if metric in scores:
-            seed_ci = ctx.results["per_seed"][0]["metrics"].get(split, {}).get("confidence_intervals", {}).get(metric)
-            out.append((split, scores[metric]["mean"], scores[metric]["std"], len(scores[metric]["values"]), seed_ci))
+            own = best.get(split, {})
+            value = own.get(metric, scores[metric]["mean"])
+            seed_ci = own.get("confidence_intervals", {}).get(metric)
+            out.append((split, value, scores[metric]["std"], len(scores[metric]["values"]), seed_ci,
+                        scores[metric]["mean"]))
     return out
 
 
@@ -99,11 +108,11 @@ def summary(ctx: CardContext) -> str:
     if labels and ctx.task["family"] == "text-classification":
         lines.append(f"It predicts one of {len(labels)} labels: " + ", ".join(f"`{label}`" for label in labels) + ".")
     lines.append("")
-    for split, value, std, seeds, ci in primary_scores(ctx):
-        spread = f" ± {std:.4f} (mean ± std over {seeds} seeds)" if seeds > 1 else ""
-        which = f" of seed {ctx.results['per_seed'][0]['seed']}" if seeds > 1 else ""
-        interval = f"; 95% bootstrap CI{which} [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
-        lines.append(f"- **{split} {metric}: {value:.4f}**{spread}{interval}")
+    for split, value, std, seeds, ci, mean in primary_scores(ctx):
+        which = f" (this model: seed {ctx.best_seed_run.get('seed')}, the best of {seeds})" if seeds > 1 else ""
+        spread = f"; mean ± std over {seeds} seeds {mean:.4f} ± {std:.4f}" if seeds > 1 else ""
+        interval = f"; 95% bootstrap CI [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
+        lines.append(f"- **{split} {metric}: {value:.4f}**{which}{interval}{spread}")
     return "\n".join(lines)
 
 
@@ -121,7 +130,7 @@ def intended_uses(ctx: CardContext) -> str:
     if used is not None and sizes.get("train") and used < sizes["train"]:
         lines.append(f"- **Trained on a subset:** the first {used:,} of {sizes['train']:,} training examples.")
     baseline = majority_baseline(ctx)
-    for split, value, _, _, ci in primary_scores(ctx):
+    for split, value, _, _, ci, _ in primary_scores(ctx):
         if baseline and split in baseline and ctx.task["primary_metric"] == "accuracy":
             share, label = baseline[split]
             verdict = "not better than" if value <= share + 1e-12 else "above"
