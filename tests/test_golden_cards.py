@@ -130,6 +130,9 @@ def compare(family: str, card: str, golden_path: Path) -> None:
 def no_hub(monkeypatch):
     """Offline for real: HF_HUB_OFFLINE set, and any hub call the card code makes fails the test."""
     import huggingface_hub
+    # Libraries that bind `hf_hub_download` by name at import must be imported before the patch,
+    # or they would keep the refusing stand-in for the rest of the session.
+    import transformers.utils.hub  # noqa: F401
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
