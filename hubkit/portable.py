@@ -47,7 +47,10 @@ def command(argv: Sequence[str]) -> list[str]:
             continue
         previous = args[index - 1]
         if previous in PATH_FLAGS and not arg.startswith("-"):
-            out.append(PATH_FLAGS[previous])
+            name, is_named, _ = arg.partition("=")
+            # `hubkit baselines --data-dir sst2=PATH` names the dataset a path is for: keep the name.
+            named = is_named and name.isidentifier() and not looks_local(name)
+            out.append(f"{name}={PATH_FLAGS[previous]}" if named else PATH_FLAGS[previous])
         elif looks_local(arg):
             out.append(MODEL_PLACEHOLDER if previous == "--model" or Path(arg).is_dir() else LOCAL_PLACEHOLDER)
         else:

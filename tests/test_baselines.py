@@ -258,3 +258,12 @@ def test_push_publishes_the_best_seed_with_mean_and_std_and_the_benchmark_leader
     assert doc["leaderboards"]["sst2"]["space"].endswith(space)
     assert_nothing_machine_local([("dataset", row["dataset_repo"]), ("model", model_repo), ("space", space)],
                                  [tmp_path, real_data, tiny_bert])
+
+
+def test_the_published_command_keeps_the_dataset_name_of_a_named_data_dir(tmp_path):
+    """`--data-dir sst2=PATH` is published as `sst2=DATA_DIR`: the path is machine-local, the name is not."""
+    from hubkit.portable import command
+
+    local = str(tmp_path / "SST-2")
+    published = command(["hubkit", "baselines", "sst2", "mrpc", "--data-dir", f"sst2={local}", "--data-dir", local])
+    assert published == ["hubkit", "baselines", "sst2", "mrpc", "--data-dir", "sst2=DATA_DIR", "--data-dir", "DATA_DIR"]
