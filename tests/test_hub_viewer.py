@@ -337,3 +337,24 @@ def test_the_cache_of_a_deleted_repo_goes_with_it_and_gc_sweeps_what_a_crash_lef
     assert "removed 1 dataset viewer cache folders" in swept.stdout
     assert not repo_folder.exists()
     assert sorted(p for p in (hub.data_dir / "viewer").glob("*/*")) == others  # live repos' caches stay
+
+
+def test_a_page_of_huge_cells_is_cut_to_a_bounded_answer_naming_the_cut_cells(hub):
+    """Three 600 kB strings would make a 1.8 MB page: the answer stays near 1 MB, each cut cell is
+    the start of its value, and `truncated_cells` names it; small cells are untouched."""
+    api = HfApi()
+    repo = api.create_repo(f"{hub.user}/{unique_name('viewer-huge')}", repo_type="dataset").repo_id
+    texts = [chr(ord("a") + i) * 600_000 for i in range(3)]
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"text": texts, "n": [1, 2, 3]}), sink)
+    api.upload_file(path_or_fileobj=sink.getvalue(), path_in_repo="data/train-00000-of-00001.parquet", repo_id=repo,
+                    repo_type="dataset")
+    for route in ("first-rows", "rows"):
+        response = viewer(hub, route, dataset=repo, config="default", split="train")
+        assert response.status == 200, response.body[:300]
+        assert len(response.body) < 1_100_000, (route, len(response.body))
+        rows = response.json()["rows"]
+        assert [row["truncated_cells"] for row in rows] == [["text"]] * 3
+        assert [row["row"]["n"] for row in rows] == [1, 2, 3]
+        assert all(texts[i].startswith(row["row"]["text"]) and len(row["row"]["text"]) >= 100
+                   for i, row in enumerate(rows))

@@ -2,6 +2,11 @@
 
 A page reads only the row groups that hold its rows, and within a row group only batches up to
 its last row, so serving a page costs about one row group, whatever the split's size.
+
+A page's JSON is also bounded (:data:`MAX_PAGE_BYTES`, the real service's figure for
+``first-rows``): where cells would exceed it, the largest are cut to their first bytes, as the
+service does, and named in the row's ``truncated_cells``. A repo holding a few huge cells must not
+make each request for a page of 100 rows answer gigabytes.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import decimal
+import json
 import math
 from collections.abc import Iterator
 
@@ -21,6 +27,8 @@ from hubkit.hub.viewer.store import SplitData
 BATCH_ROWS = 1024
 READ_BUFFER = 1 << 20
 MAX_BATCH_ROWS = 131_072  # a page deep in a row group decodes up to it in one batch, not in many
+MAX_PAGE_BYTES = 1_000_000
+MIN_CELL_BYTES = 100  # no cell is cut shorter than this, however many cells a page has
 
 
 def _batches(split: SplitData, group: int, columns: list[str] | None = None,
@@ -59,7 +67,7 @@ def read_range(split: SplitData, offset: int, length: int) -> list[dict]:
             start = max(offset, first)
             piece = batch.slice(start - first, min(end, last) - start)
             rows += [_row(start + i, row) for i, row in enumerate(piece.to_pylist())]
-    return rows
+    return bounded(rows)
 
 
 def read_indices(split: SplitData, indices: np.ndarray) -> list[dict]:
@@ -83,6 +91,28 @@ def read_indices(split: SplitData, indices: np.ndarray) -> list[dict]:
                 break
         if position == before:  # past the last row: nothing more to read
             break
+    return bounded(rows)
+
+
+def bounded(rows: list[dict], limit: int = MAX_PAGE_BYTES) -> list[dict]:
+    """``rows`` with their largest cells cut until the page's JSON fits in about ``limit`` bytes.
+
+    Each cell gets an equal share of the limit (at least :data:`MIN_CELL_BYTES`); a cell over its
+    share becomes the first bytes of its JSON text (its own text, for a string) and is listed in
+    ``truncated_cells``, as the dataset viewer marks cut cells.
+    """
+    sizes = [{name: len(json.dumps(value, ensure_ascii=False)) for name, value in row["row"].items()} for row in rows]
+    if sum(sum(cells.values()) for cells in sizes) <= limit:
+        return rows
+    cells = sum(len(cell) for cell in sizes) or 1
+    share = max(MIN_CELL_BYTES, limit // cells)
+    for row, cell_sizes in zip(rows, sizes):
+        for name, size in cell_sizes.items():
+            if size > share:
+                value = row["row"][name]
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                row["row"][name] = text.encode("utf-8")[:share].decode("utf-8", errors="ignore")
+                row["truncated_cells"].append(name)
     return rows
 
 
