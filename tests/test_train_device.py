@@ -79,3 +79,38 @@ def test_training_arguments_on_the_cpu_are_transformers_defaults(tmp_path):
     default = TrainingArguments(output_dir=str(tmp_path / "default"), use_cpu=True)
     assert args.tf32 is None and args.optim == default.optim
     assert (args.bf16, args.fp16) == (False, False)
+
+
+def _bench(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("device, peak", [("NVIDIA H100 PCIe", 756.0), ("NVIDIA H100 80GB HBM3", 989.0),
+                                          ("NVIDIA H200", 989.0), ("NVIDIA A10G", 70.0), ("NVIDIA A10", 125.0),
+                                          ("NVIDIA L4", 121.0), ("NVIDIA GeForce GTX 1080", None)])
+def test_the_mfu_peak_is_looked_up_by_the_most_specific_gpu_name(device, peak):
+    assert _bench("train_speed").peak_tflops(device) == peak
+
+
+def test_the_gpu_check_names_a_missing_data_folder_and_writes_nothing_else(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.sh"
+    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    assert usage.returncode == 2 and usage.stderr.startswith("usage: bash bench/gpu_check.sh OUTDIR")
+    out = tmp_path / "out"
+    result = subprocess.run(["bash", str(script), str(out)], capture_output=True, text=True,
+                            env={**os.environ, "HUBKIT_DATA": str(tmp_path / "nothing")})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nothing'}/glue/SST-2 not found; set HUBKIT_DATA to the folder holding glue/"]
+    assert list(out.iterdir()) == []
