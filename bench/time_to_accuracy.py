@@ -17,7 +17,7 @@
    bf16 autocast on the CPU, and thread counts.
 
 Timings on a machine other jobs share are not worth quoting; the script prints the load average
-before and after so a reader can tell. Defaults stay deterministic: same seed, same numbers on an
+before and after, and runs the default lever row again last, so a reader can tell. Defaults stay deterministic: same seed, same numbers on an
 idle machine (throughput aside).
 
     python bench/time_to_accuracy.py [--budget-minutes 30] [--eval-every 200] [--target 0.90]
@@ -285,6 +285,8 @@ def lever_variants(levers: list[str]) -> list[tuple[str, dict[str, Any]]]:
         cores = os.cpu_count() or 1
         rows += [(f"{n} thread{'s' if n > 1 else ''}", {"threads": n})
                  for n in sorted({1, max(1, cores // 2), cores}) if n != torch.get_num_threads()]
+    # The default again, last: how far it moved from the first row is the noise floor of this run.
+    rows.append(("default again (noise floor)", {}))
     return rows
 
 
