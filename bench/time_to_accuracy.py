@@ -32,8 +32,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 42
@@ -296,7 +297,8 @@ def run_levers(setup: Setup, levers: list[str], steps: int, evaluate: bool) -> N
         print(f"lever: {name} ...", flush=True)
         try:
             rows.append(measure_lever(setup, name, steps, evaluate, **changes))
-        except Exception as exc:  # a lever this machine cannot run (no compiler, no bf16) is a finding
+        # A lever this machine cannot run (no C compiler for torch.compile, no bf16) is a finding, not a crash.
+        except (RuntimeError, ValueError, OSError, ImportError, NotImplementedError) as exc:
             print(f"  {name}: could not run here: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     if not rows:
         return

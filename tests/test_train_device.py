@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hubkit.train.device import (DeviceFacts, attention_implementation, speedups_record, training_speedups,
-                                 use_attention)
+from hubkit.train.device import (
+    DeviceFacts,
+    attention_implementation,
+    speedups_record,
+    training_speedups,
+    use_attention,
+)
 
 CPU = DeviceFacts(cuda=False)
 H200 = DeviceFacts(cuda=True, bf16_supported=True, compute_capability=(9, 0), name="NVIDIA H200")
@@ -105,10 +110,10 @@ def test_the_gpu_check_names_a_missing_data_folder_and_writes_nothing_else(tmp_p
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.sh"
-    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
     assert usage.returncode == 2 and usage.stderr.startswith("usage: bash bench/gpu_check.sh OUTDIR")
     out = tmp_path / "out"
-    result = subprocess.run(["bash", str(script), str(out)], capture_output=True, text=True,
+    result = subprocess.run(["bash", str(script), str(out)], capture_output=True, text=True, check=False,
                             env={**os.environ, "HUBKIT_DATA": str(tmp_path / "nothing")})
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
