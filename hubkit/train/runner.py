@@ -4,7 +4,8 @@ careful practitioner would.
 - Dynamic padding and length-grouped batches: examples are padded to the longest in their batch,
   and batches hold examples of similar length, so little compute is spent on padding (run_glue pads
   every example to 128 tokens by default).
-- bf16 (or fp16) on a GPU, fp32 on the CPU; the same code under ``torchrun``/``accelerate launch``
+- bf16 (or fp16), TF32 matmuls, fused AdamW and SDPA attention on a GPU (:mod:`hubkit.train.device`),
+  fp32 on the CPU; the same code under ``torchrun``/``accelerate launch``
   (the Trainer reads the launcher's environment); only the main process writes results and pushes.
 - A checkpoint per epoch, every ``--save-steps`` steps, and at the latest every few minutes
   (``TrainerOptions.checkpoint_minutes``), so Ctrl-C in a long first epoch loses minutes, not
@@ -172,10 +173,13 @@ def device_summary(precision: str | None = None) -> dict[str, Any]:
     """The device a run trained on and the dtype it computed in (``precision`` as asked, else automatic)."""
     import torch
 
+    from hubkit.train.device import detect, speedups_record
+
     dtypes = {"bf16": "bfloat16", "fp16": "float16"}
     if torch.cuda.is_available():
         return {"device": "cuda", "name": torch.cuda.get_device_name(0), "count": torch.cuda.device_count(),
-                "dtype": dtypes.get(precision or "", "bfloat16" if torch.cuda.is_bf16_supported() else "float16")}
+                "dtype": dtypes.get(precision or "", "bfloat16" if torch.cuda.is_bf16_supported() else "float16"),
+                "speedups": speedups_record(detect())}
     return {"device": "cpu", "threads": torch.get_num_threads(), "dtype": dtypes.get(precision or "", "float32")}
 
 
@@ -213,6 +217,9 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     resume_from = resume_point(output_dir, resume)
     start_log(output_dir / TRAIN_LOG, checkpoint_step(resume_from))
     model = adapter.load_model(model_path, **load_kwargs)
+    from hubkit.train.device import attention_implementation, detect, use_attention
+
+    use_attention(model, attention_implementation(detect()))  # SDPA on a GPU; the CPU keeps the model's default
     train_tok = adapter.tokenize(tokenizer, train_raw, training=True)
     eval_tok = {name: adapter.tokenize(tokenizer, split, training=False) for name, split in eval_splits.items()}
     validation = eval_tok.get("validation")
@@ -335,6 +342,8 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
     import torch
     from transformers import TrainingArguments
 
+    from hubkit.train.device import detect, training_speedups
+
     options = options or TrainerOptions()
     cuda = torch.cuda.is_available()
     bf16, fp16 = resolve_precision(options.precision)
@@ -378,6 +387,8 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
         dataloader_num_workers=0,
         dataloader_pin_memory=cuda,
         disable_tqdm=not progress,
+        # TF32 and fused AdamW on a GPU; nothing on the CPU, whose defaults keep runs deterministic.
+        **training_speedups(detect()),
     )
 
 
