@@ -11,7 +11,9 @@ evaluations of one model all stay in its model-index.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,23 @@ from hubkit.evaluation import schema
 from hubkit.evaluation.errors import EvaluationError
 
 EVALUATIONS_DIR = "evaluations"
+
+
+@contextlib.contextmanager
+def evaluation_records_expected() -> Iterator[None]:
+    """Around a commit of ``evaluations/*/predictions.parquet`` to a model repo or a leaderboard Space.
+
+    huggingface_hub warns about any .parquet/.arrow committed to a non-dataset repo, guessing that
+    a dataset was pushed to the wrong repo type; it has no option to say otherwise. Here the Parquet
+    file is an evaluation's per-example record, and it belongs with the model it scores (or the
+    board that ranks it), as the hub's own .eval_results do: renaming it would lose what tells
+    `datasets`, pandas and the viewer its format, and `compare`/`--verify` read it by this name. So
+    this one warning, for these paths only, is silenced; any other data file still warns.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=rf"It seems that you are about to commit a data file "
+                                                  rf"\({EVALUATIONS_DIR}/", category=UserWarning)
+        yield
 
 
 def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> str:
@@ -41,15 +60,7 @@ def push_evaluation(folder: Path, api: Any, create_pr: bool | None = None) -> st
         return {**build_evaluation_update(folder, repo_id, card).all_files(), **record}
 
     primary = results["task"]["primary_metric"]
-    with warnings.catch_warnings():
-        # huggingface_hub warns about any .parquet/.arrow committed to a non-dataset repo, guessing
-        # that a dataset was pushed to the wrong repo type; it has no option to say otherwise. Here
-        # the Parquet file is the evaluation's per-example record, and it belongs with the model it
-        # scores, as the hub's own .eval_results do: renaming it would lose what tells `datasets`,
-        # pandas and the viewer its format, and `compare`/`--verify` read it by this name. So this
-        # one warning, for these paths only, is silenced; any other data file still warns.
-        warnings.filterwarnings("ignore", message=rf"It seems that you are about to commit a data file "
-                                                  rf"\({EVALUATIONS_DIR}/", category=UserWarning)
+    with evaluation_records_expected():
         return upload(api, repo_id, files_for, f"Add hubkit evaluation on {dataset['name']} {dataset['split']}",
                       create_pr=create_pr,
                       description=f"{primary} {results['metrics'].get(primary, float('nan')):.4f} on "

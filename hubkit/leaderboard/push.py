@@ -66,6 +66,7 @@ def push(folder: Path, repo_id: str, api: Any, message: str, readme: Callable[[s
     from huggingface_hub import CommitOperationDelete
 
     from hubkit import safe_push
+    from hubkit.evaluation.push import evaluation_records_expected
 
     safe_push.create_repo(api, repo_id, repo_type=REPO_TYPE, space_sdk=SDK)
 
@@ -77,7 +78,8 @@ def push(folder: Path, repo_id: str, api: Any, message: str, readme: Callable[[s
                        if path.startswith("evaluations/") and path not in kept]
         return safe_push.Change(operations, message)
 
-    pushed = safe_push.commit(api, repo_id, change, repo_type=REPO_TYPE, create_pr=None)
+    with evaluation_records_expected():  # the board's evaluations/*/predictions.parquet
+        pushed = safe_push.commit(api, repo_id, change, repo_type=REPO_TYPE, create_pr=None)
     return pushed.pr_url or pushed.commit_url
 
 
