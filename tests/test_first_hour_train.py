@@ -37,6 +37,14 @@ def _process(args: list[str]) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env, cwd=SOURCE)
 
 
+def _written(state: Path) -> bool:
+    """A checkpoint's trainer_state.json exists from its open, before its text is written."""
+    try:
+        return bool(json.loads(state.read_text()))
+    except (OSError, ValueError):
+        return False
+
+
 def _log_steps(out: Path) -> list[int]:
     return [json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()
             if "loss" in json.loads(line)]
@@ -54,7 +62,7 @@ def test_ctrl_c_names_the_resume_command_and_resume_continues(tiny_bert, sst2, t
     process = _process(args)
     checkpoints = out / "checkpoints"
     deadline = time.monotonic() + 240
-    while not any(checkpoints.glob("checkpoint-*/trainer_state.json")):
+    while not any(_written(state) for state in checkpoints.glob("checkpoint-*/trainer_state.json")):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "no checkpoint within 4 minutes"
         time.sleep(0.05)
@@ -294,3 +302,16 @@ def test_a_bare_push_to_name_goes_to_the_token_users_namespace(tiny_bert, sst2, 
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"using repo {hub.user}/{name} (the token's user)" in result.stdout
     assert "config.json" in HfApi().list_repo_files(f"{hub.user}/{name}")
+
+
+def test_a_checkpoint_torn_while_its_state_was_written_is_not_resumed_from(tmp_path):
+    """Ctrl-C can land after trainer_state.json is opened and before it is written: that
+    checkpoint is skipped, and --resume continues from the one before it."""
+    from hubkit.train.runner import last_checkpoint
+
+    for step, state in ((2, '{"global_step": 2}'), (4, ""), (6, '{"global_st')):
+        folder = tmp_path / f"checkpoint-{step}"
+        folder.mkdir()
+        (folder / "trainer_state.json").write_text(state)
+    (tmp_path / "checkpoint-8").mkdir()  # no state file at all
+    assert last_checkpoint(tmp_path) == str(tmp_path / "checkpoint-2")

@@ -187,13 +187,21 @@ def last_checkpoint(folder: Path) -> str | None:
     """The newest complete checkpoint in ``folder``.
 
     A Ctrl-C can land while a checkpoint is being written; the Trainer writes ``trainer_state.json``
-    last, so a folder without it is a torn save and resuming from it would fail.
+    last, so a folder without it, or with it only partly written, is a torn save and resuming from
+    it would fail.
     """
     if not folder.is_dir():
         return None
     complete = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
-                and (p / "trainer_state.json").is_file()]
+                and _readable_state(p / "trainer_state.json")]
     return str(max(complete, key=lambda p: int(p.name.split("-")[-1]))) if complete else None
+
+
+def _readable_state(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
 
 
 def checkpoint_step(checkpoint: str | None) -> int | None:
