@@ -267,3 +267,38 @@ def test_the_published_command_keeps_the_dataset_name_of_a_named_data_dir(tmp_pa
     local = str(tmp_path / "SST-2")
     published = command(["hubkit", "baselines", "sst2", "mrpc", "--data-dir", f"sst2={local}", "--data-dir", local])
     assert published == ["hubkit", "baselines", "sst2", "mrpc", "--data-dir", "sst2=DATA_DIR", "--data-dir", "DATA_DIR"]
+
+
+def test_a_recipe_file_is_a_recorded_search_point_and_a_bad_one_is_one_line(tmp_path, tiny_bert, real_data):
+    """``--recipe-file`` changes every listed dataset's recipe, and the table says which recipe ran."""
+    from hubkit.baselines import record
+
+    recipe = tmp_path / "lr3e-4.yaml"
+    recipe.write_text("learning_rate: 3.0e-4\nepochs: 2\n")
+    out = tmp_path / "search"
+    args = ["sst2", *glue(real_data)[:2], "--output-dir", out, "--model", tiny_bert, "--seeds", "1", *SMOKE]
+    subprocess.run(baselines_command(*args, "--recipe-file", recipe), check=True, capture_output=True,
+                   env=os.environ.copy())
+    doc = record.load(out)
+    assert doc["sweep"]["recipe_overrides"] == {"learning_rate": 3.0e-4, "epochs": 2}
+    assert {row["recipe"]["learning_rate"] for row in doc["rows"]} == {3.0e-4}
+    assert {row["recipe"]["epochs"] for row in doc["rows"]} == {2}
+    assert "- sst2: " in (markdown := (out / record.MARKDOWN_FILE).read_text())
+    assert "learning_rate 0.0003, epochs 2" in markdown
+
+    # Resuming the sweep with another recipe would mix two setups in one table: refused.
+    recipe.write_text("learning_rate: 1.0e-4\n")
+    mixed = subprocess.run(baselines_command(*args, "--recipe-file", recipe, "--resume"), capture_output=True,
+                           text=True, env=os.environ.copy())
+    assert mixed.returncode != 0 and "recipe_overrides" in mixed.stderr and "Traceback" not in mixed.stderr
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("learning_rat: 1e-4\n")
+    never = tmp_path / "never"
+    refused = subprocess.run(baselines_command("sst2", *glue(real_data)[:2], "--output-dir", never, "--model", tiny_bert,
+                                               "--recipe-file", bad, *SMOKE),
+                             capture_output=True, text=True, env=os.environ.copy())
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    line = refused.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"Error: {bad}: unknown recipe field(s) learning_rat; known: ") and "learning_rate" in line
+    assert not never.exists()

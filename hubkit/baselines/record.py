@@ -35,6 +35,12 @@ ROW_FIELDS: dict[str, tuple[type, ...]] = {
     # classification and tagging), 1 for SQuAD's metrics (already points) and for perplexity.
     "scale": (float,),
 }
+# Keys added after version 1 was first written: checked when present, so older files still read.
+OPTIONAL_ROW_FIELDS: dict[str, tuple[type, ...]] = {
+    "recipe": (dict,),  # the recipe every seed of the row trained with (hubkit.recipes.Recipe's fields)
+}
+# The recipe values baselines.md names, in this order: what a recipe search varies.
+RECIPE_SHOWN = ("learning_rate", "epochs", "warmup_ratio", "max_length", "batch_size", "block_size")
 TOP_FIELDS: dict[str, type] = {"schema_version": int, "sweep": dict, "rows": list, "problems": list,
                                "leaderboards": dict}
 
@@ -57,6 +63,9 @@ def problems(doc: Any) -> list[str]:
         for key, kinds in ROW_FIELDS.items():
             if key not in row or not isinstance(row[key], kinds) or isinstance(row[key], bool):
                 out.append(f"rows[{i}].{key} is missing or of the wrong type")
+        for key, kinds in OPTIONAL_ROW_FIELDS.items():
+            if key in row and not isinstance(row[key], kinds):
+                out.append(f"rows[{i}].{key} is of the wrong type")
         if row.get("status") not in STATUSES:
             out.append(f"rows[{i}].status must be one of {', '.join(STATUSES)}")
         elif row["status"] == "ok" and not (isinstance(row.get("mean"), float) and math.isfinite(row["mean"])):
@@ -106,6 +115,13 @@ def _ci(row: dict[str, Any]) -> str:
     return f"[{row['ci95'][0] * scale:.2f}, {row['ci95'][1] * scale:.2f}] (seed {row['best_seed']})"
 
 
+def recipe_line(recipe: dict[str, Any]) -> str:
+    """The values of a recipe that a search varies, as one line (the model first)."""
+    shown = [f"{key} {recipe[key]:g}" if isinstance(recipe[key], float) else f"{key} {recipe[key]}"
+             for key in RECIPE_SHOWN if key in recipe]
+    return ", ".join([str(recipe.get("model", "?")), *shown])
+
+
 def markdown(doc: dict[str, Any]) -> str:
     """``baselines.md``: the rows as a table, then the notes (split carves, reference caveats, problems)."""
     sweep = doc["sweep"]
@@ -119,7 +135,10 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += ["", "| dataset | split | metric | score | 95% CI | reference | gap | train / eval examples | "
               "wall time | hardware |", "|---|---|---|---|---|---|---|---|---|---|"]
     notes: list[str] = []
+    recipes: dict[str, str] = {}
     for row in doc["rows"]:
+        if row.get("recipe") and row["dataset"] not in recipes:
+            recipes[row["dataset"]] = recipe_line(row["recipe"])
         ref = row["reference"]
         reference = f"{ref['value']:.2f} ({ref['model']}; {ref['source']})" if ref else "none"
         gap = f"{row['gap_points']:+.2f}" if row["gap_points"] is not None else "—"
@@ -129,6 +148,8 @@ def markdown(doc: dict[str, Any]) -> str:
         for note in (row["split_note"], ref.get("note") if ref else ""):
             if note and f"{row['dataset']}: {note}" not in notes:
                 notes.append(f"{row['dataset']}: {note}")
+    if recipes:
+        lines += ["", "Recipes:", ""] + [f"- {name}: {line}" for name, line in recipes.items()]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in notes]
     if doc["leaderboards"]:

@@ -55,8 +55,9 @@ class SweepRequest:
     max_eval_samples: int | None = None
     resume: bool = False
     model: str | None = None
-    # Recipe values every dataset's recipe takes (library callers; the CLI sets only the model).
+    # Recipe values every dataset's recipe takes (``--recipe-file``, or library callers).
     recipe_overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    recipe_file: Path | None = None  # where recipe_overrides came from: handed on to child processes
     n_resamples: int = 1000
     devices: tuple[str, ...] | None = None  # CUDA devices to spread datasets over; None: all this machine has
     units_only: bool = False  # train the units and stop (a child process of a multi-GPU sweep)
@@ -319,6 +320,7 @@ def _row(base: dict[str, Any], name: str, best: dict[str, Any], runs: list, best
             "reference": reference.as_dict() if reference else None,
             "gap_points": float(reference.gap(mean)) if reference else None,
             "hardware": hardware(best.get("environment")),
+            "recipe": dict(best.get("recipe") or {}),
             "train_examples": best["dataset"].get("train_examples_used"),
             "eval_examples": best["dataset"].get("eval_examples_used", {}).get(split)}
 
@@ -433,7 +435,7 @@ def _child_problem(log: str, name: str, code: int) -> str:
 
 def child_command(request: SweepRequest, name: str) -> list[str]:
     """The command line that trains ``name``'s units of this sweep in another process."""
-    if request.recipe_overrides:
+    if request.recipe_overrides and request.recipe_file is None:
         raise BaselinesError("recipe overrides cannot be passed to child processes; run on one device")
     command = [sys.executable, "-m", "hubkit.cli", "baselines", name, "--output-dir", str(request.output),
                "--seeds", ",".join(map(str, request.seeds)), "--units-only", "--resume"]
@@ -445,6 +447,8 @@ def child_command(request: SweepRequest, name: str) -> list[str]:
         command += ["--max-eval-samples", str(request.max_eval_samples)]
     if request.model:
         command += ["--model", request.model]
+    if request.recipe_file is not None:
+        command += ["--recipe-file", str(request.recipe_file)]
     if request.push_to:
         command += ["--push-to", request.push_to]
     command += ["--bootstrap-resamples", str(request.n_resamples)]

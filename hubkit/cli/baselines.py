@@ -37,13 +37,16 @@ def parse_data_dirs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--max-eval-samples", type=click.IntRange(min=1),
               help="Score only the first N examples of each split (smoke runs only).")
 @click.option("--model", help="Base model for every dataset instead of its recipe's (e.g. a tiny one for smoke runs).")
+@click.option("--recipe-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="YAML/JSON recipe values every listed dataset's recipe takes (a recorded recipe search: "
+                   "the values go into baselines.json and each row's recipe).")
 @click.option("--resume", is_flag=True, help="Continue a killed sweep: finished seeds are skipped, an interrupted "
                                              "one continues from its last checkpoint.")
 @click.option("--bootstrap-resamples", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--units-only", is_flag=True, hidden=True,
               help="Train the units and stop (the per-GPU child processes of a sweep).")
-def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval_samples, model, resume,
-        bootstrap_resamples, units_only) -> None:
+def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval_samples, model, recipe_file,
+        resume, bootstrap_resamples, units_only) -> None:
     """Train the default recipe on each DATASET with every seed; write OUT/baselines.json and baselines.md.
 
     Each row: the score as mean ± std over seeds with the best seed's 95% bootstrap interval, the
@@ -56,6 +59,7 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval
     hubkit baselines squad wikitext2 --data-dir squad=squad-v1.1 --data-dir wikitext2=wikitext-2 \\
         --output-dir bl --seeds 1,2,3 --push-to alice
     hubkit baselines sst2 --data-dir sst2=glue/SST-2 --output-dir bl --resume
+    hubkit baselines mrpc --data-dir mrpc=glue/MRPC --output-dir search/lr3e-5 --recipe-file lr3e-5.yaml
     """
     from hubkit.cli._console import quiet_libraries
     from hubkit.cli._errors import user_errors
@@ -65,6 +69,7 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval
     dirs = parse_data_dirs(data_dirs)
     with user_errors():
         from hubkit.baselines.sweep import SweepRequest, run_sweep
+        from hubkit.recipes import recipe_file_values
 
         if push_to:
             push_to = _namespace(push_to)
@@ -72,7 +77,9 @@ def cli(datasets, output, data_dirs, seeds, push_to, max_train_samples, max_eval
         request = SweepRequest(datasets=tuple(datasets), output=output, data_dirs=dirs, seeds=seed_list,
                                push_to=push_to, max_train_samples=max_train_samples,
                                max_eval_samples=max_eval_samples, resume=resume, model=model,
-                               n_resamples=bootstrap_resamples, units_only=units_only)
+                               n_resamples=bootstrap_resamples, units_only=units_only,
+                               recipe_overrides=recipe_file_values(recipe_file) if recipe_file else {},
+                               recipe_file=recipe_file)
         outcome = _interruptible(lambda: run_sweep(request, say=_say))
     if not units_only:
         for row in outcome.doc["rows"]:
