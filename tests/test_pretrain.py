@@ -87,11 +87,11 @@ def test_the_saved_model_reproduces_the_reported_perplexity(clm_run, corpus):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from hubkit.datasets.spec import TaskSpec
-    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.corpus import open_corpus
     from hubkit.train.lm import LanguageModelingTask, token_losses
     from hubkit.train.recipes import Recipe
 
-    _, held_out = split_documents(read_corpus(corpus).documents, 0.05)
+    held_out = list(open_corpus(corpus, validation_fraction=0.05).validation["text"])
     features = datasets.Features({"text": datasets.Value("string")})
     adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features,
                                    Recipe(block_size=32, objective="clm"))
@@ -157,17 +157,17 @@ def test_continued_mlm_from_a_checkpoint_lowers_its_perplexity(tmp_path, tiny_be
 
 
 def test_a_corpus_folder_is_read_in_order_and_split_at_its_end(tmp_path):
-    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.corpus import open_corpus
 
     folder = tmp_path / "texts"
     (folder / "b").mkdir(parents=True)
     (folder / "a.txt").write_text("one per line\nsecond line\n")
     (folder / "b" / "c.txt").write_text("first para\nstill first\n\n\nsecond para\n")
     (folder / "ignored.md").write_text("not a text file")
-    corpus = read_corpus(folder)
-    assert corpus.documents == ["one per line", "second line", "first para\nstill first", "second para"]
-    train, held = split_documents(corpus.documents, 0.15)
-    assert held == ["second para"] and train == corpus.documents[:3]
+    corpus = open_corpus(folder, validation_fraction=0.15)
+    assert list(corpus.train["text"]) == ["one per line", "second line", "first para\nstill first"]
+    assert list(corpus.validation["text"]) == ["second para"]
+    assert [f["name"] for f in corpus.identity["files"]] == ["a.txt", "b/c.txt"]
 
 
 @pytest.mark.parametrize("args, message", [
