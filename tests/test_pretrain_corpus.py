@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,9 +16,8 @@ from click.testing import CliRunner
 from hubkit.cli import main
 from hubkit.train.corpus import open_corpus
 from hubkit.train.errors import TrainingError
-from helpers.data import write_sst2
+from helpers.data import write_corpus, write_sst2
 from helpers.hubserver import unique_name
-from test_pretrain import write_corpus
 
 
 def pretrain(*args) -> object:
@@ -54,7 +52,7 @@ def test_text_gzip_and_jsonl_files_each_give_their_documents(tmp_path):
     assert texts(corpus.train) == ["first line\nsecond line"] and texts(corpus.validation) == ["third"]
 
     packed = tmp_path / "paragraphs.txt.gz"
-    packed.write_bytes(gzip.compress("a b\nc d\n\ne f\n\n\ng h\n".encode()))
+    packed.write_bytes(gzip.compress(b"a b\nc d\n\ne f\n\n\ng h\n"))
     corpus = open_corpus(packed, validation_fraction=0.2)
     assert texts(corpus.train) == ["a b\nc d", "e f"] and texts(corpus.validation) == ["g h"]
     assert corpus.identity["files"][0]["name"] == "paragraphs.txt.gz"
