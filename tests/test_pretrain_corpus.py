@@ -8,7 +8,9 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from pathlib import Path
 
+import datasets
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -102,7 +104,10 @@ def test_identity_and_fingerprint_are_stable_and_follow_the_files(tmp_path):
     write_corpus(folder / "two.txt", n_docs=20, seed=2)
     first, again = open_corpus(folder), open_corpus(folder)
     assert first.identity == again.identity and first.fingerprint == again.fingerprint
-    assert first.train.cache_files == again.train.cache_files  # the second run reads the Arrow the first wrote
+    arrow = Path(first.train.cache_files[0]["filename"])
+    written = arrow.stat().st_mtime_ns
+    assert again.train.cache_files == first.train.cache_files  # the second run reads the Arrow the first wrote
+    assert open_corpus(folder).documents == 40 and arrow.stat().st_mtime_ns == written
     assert str(tmp_path) not in json.dumps(first.record())  # no path of this machine
     assert open_corpus(folder, validation_fraction=0.1).fingerprint != first.fingerprint  # the split rule counts
 
@@ -137,6 +142,7 @@ def test_bad_corpora_are_one_line_naming_them_and_leave_nothing(tmp_path, name, 
     assert result.exit_code == 1 and message in result.output, result.output
     assert name in result.output and len(result.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no OUT, no partial folder
+    assert not list(Path(datasets.config.HF_DATASETS_CACHE).glob("hubkit_corpora/*.partial"))  # no half corpus
 
 
 def test_flags_that_do_not_fit_a_local_corpus_are_refused(tmp_path):

@@ -4,8 +4,8 @@
 ``datasets`` objects with one column, ``text``, in corpus order, plus what identifies the corpus.
 Nothing here holds the corpus in memory:
 
-- local files (:mod:`.files`) are read as streams of lines into Arrow on disk, cached under
-  ``datasets``' cache by the files' sha256, so a second run reads them from there;
+- local files (:mod:`.files`) are read as streams of lines into Arrow on disk (:mod:`.cache`),
+  cached under ``datasets``' cache by the files' sha256, so a second run reads them from there;
 - a dataset repo (:mod:`.hub`) is read at one commit sha, downloaded to Arrow or, with
   ``streaming``, read as it is needed.
 
@@ -96,9 +96,8 @@ def open_corpus(source: str | Path, *, text_column: str | None = None, revision:
 
 
 def _open_files(path: Path, text_column: str | None, streaming: bool, fraction: float) -> CorpusSplits:
-    import datasets
-
     from hubkit.train.corpus import files as local
+    from hubkit.train.corpus.cache import arrow_dataset
     from hubkit.train.corpus.split import cut_by_characters
 
     sources = local.source_files(path)
@@ -107,16 +106,7 @@ def _open_files(path: Path, text_column: str | None, streaming: bool, fraction: 
     identity = {"source": "files", "files": local.file_identity(sources),
                 "text_column": (text_column or local.DEFAULT_TEXT_COLUMN) if any(f.is_jsonl for f in sources)
                 else None}
-    features = datasets.Features({"text": datasets.Value("string")})
-    try:
-        everything = datasets.Dataset.from_generator(
-            local.documents, features=features, fingerprint=_fingerprint(identity, {}),
-            gen_kwargs={"files": sources, "text_column": text_column, "where": str(path)})
-    except datasets.exceptions.DatasetGenerationError as error:
-        cause = error.__cause__
-        if isinstance(cause, TrainingError):
-            raise TrainingError(str(cause)) from None
-        raise
+    everything = arrow_dataset(_fingerprint(identity, {}), local.documents(sources, text_column, str(path)))
     cut = cut_by_characters(everything, fraction, str(path))
     train, validation = everything.select(range(cut)), everything.select(range(cut, len(everything)))
     if streaming:

@@ -80,8 +80,8 @@ def file_identity(files: list[SourceFile]) -> list[dict[str, Any]]:
 def documents(files: list[SourceFile], text_column: str | None, where: str) -> Iterator[dict[str, str]]:
     """Every document of the corpus as ``{"text": ...}``, in order; raises on the first bad input.
 
-    A generator for ``datasets.Dataset.from_generator``: it writes the rows to Arrow on disk as
-    they come, so nothing here grows with the corpus.
+    A generator: :mod:`hubkit.train.corpus.cache` writes the rows to Arrow on disk as they come,
+    so nothing here grows with the corpus.
     """
     found = False
     for file in files:
