@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from hubkit.cli import main
-from helpers.data import write_sst2
+from helpers.data import write_corpus, write_sst2
 from helpers.training import losses
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def write_corpus(path: Path, n_docs: int = 80, seed: int = 0) -> Path:
-    """Paragraphs of a made-up language where each word is followed by one of three others:
-    structure a tiny model can learn in a few steps, and enough distinct words for a trained
-    tokenizer to reach a few hundred tokens."""
-    rng = random.Random(seed)
-    words = sorted({"".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 7))) for _ in range(300)})
-    successors = {w: rng.sample(words, 3) for w in words}
-    docs = []
-    for _ in range(n_docs):
-        word, sentence = rng.choice(words), []
-        for _ in range(rng.randint(20, 50)):
-            sentence.append(word)
-            word = rng.choice(successors[word])
-        docs.append(" ".join(sentence) + ".")
-    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
-    return path
-
 
 def pretrain(*args) -> object:
     return CliRunner().invoke(main, ["pretrain", *map(str, args), "--no-progress", "--bootstrap-resamples", "100"])
@@ -87,11 +65,11 @@ def test_the_saved_model_reproduces_the_reported_perplexity(clm_run, corpus):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from hubkit.datasets.spec import TaskSpec
-    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.corpus import open_corpus
     from hubkit.train.lm import LanguageModelingTask, token_losses
     from hubkit.train.recipes import Recipe
 
-    _, held_out = split_documents(read_corpus(corpus).documents, 0.05)
+    held_out = list(open_corpus(corpus, validation_fraction=0.05).validation["text"])
     features = datasets.Features({"text": datasets.Value("string")})
     adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features,
                                    Recipe(block_size=32, objective="clm"))
@@ -157,17 +135,17 @@ def test_continued_mlm_from_a_checkpoint_lowers_its_perplexity(tmp_path, tiny_be
 
 
 def test_a_corpus_folder_is_read_in_order_and_split_at_its_end(tmp_path):
-    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.train.corpus import open_corpus
 
     folder = tmp_path / "texts"
     (folder / "b").mkdir(parents=True)
     (folder / "a.txt").write_text("one per line\nsecond line\n")
     (folder / "b" / "c.txt").write_text("first para\nstill first\n\n\nsecond para\n")
     (folder / "ignored.md").write_text("not a text file")
-    corpus = read_corpus(folder)
-    assert corpus.documents == ["one per line", "second line", "first para\nstill first", "second para"]
-    train, held = split_documents(corpus.documents, 0.15)
-    assert held == ["second para"] and train == corpus.documents[:3]
+    corpus = open_corpus(folder, validation_fraction=0.15)
+    assert list(corpus.train["text"]) == ["one per line", "second line", "first para\nstill first"]
+    assert list(corpus.validation["text"]) == ["second para"]
+    assert [f["name"] for f in corpus.identity["files"]] == ["a.txt", "b/c.txt"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -8,7 +8,17 @@ import click
 
 
 @click.command()
-@click.argument("corpus", type=click.Path(path_type=Path))
+@click.argument("corpus")
+@click.option("--text-column", metavar="NAME",
+              help="The column of a dataset repo, or field of .jsonl lines, holding the text [default: text].")
+@click.option("--dataset-revision", metavar="REV", help="Branch, tag or commit of the corpus repo (pinned to its sha).")
+@click.option("--dataset-config", metavar="NAME", help="Config of the corpus repo [default: its default].")
+@click.option("--dataset-split", metavar="NAME", help="Split of the corpus repo to train on [default: train].")
+@click.option("--streaming", is_flag=True,
+              help="Read the corpus repo as it is needed instead of downloading it first.")
+@click.option("--validation-split", metavar="NAME",
+              help="Split of the corpus repo to validate on [default: validation when it has one, "
+                   "else its held-out end].")
 @click.option("--objective", type=click.Choice(["mlm", "clm"]), required=True,
               help="mlm: masked LM (BERT); clm: causal LM (GPT-2).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -31,14 +41,16 @@ import click
               show_default=True, help="Share of tokens masked (mlm).")
 @click.option("--max-train-samples", type=click.IntRange(min=1), help="Use only the first N training documents.")
 @click.option("--validation-fraction", type=click.FloatRange(0, 0.5, min_open=True), default=0.05, show_default=True,
-              help="Held-out end of the corpus (by characters) for validation perplexity.")
+              help="Held-out end of the corpus for validation perplexity (by characters; by rows for a repo "
+                   "without a validation split).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--bootstrap-resamples", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to train_log.jsonl).")
-def cli(corpus, objective, output_dir, from_model, size, tokenizer, train_tokenizer, vocab_size, epochs, block_size,
+def cli(corpus, text_column, dataset_revision, dataset_config, dataset_split, streaming, validation_split, objective, output_dir, from_model, size, tokenizer, train_tokenizer, vocab_size, epochs, block_size,
         batch_size, learning_rate, warmup_ratio, weight_decay, mlm_probability, max_train_samples,
         validation_fraction, seed, bootstrap_resamples, no_progress) -> None:
-    """Pre-train a language model on CORPUS (a text file or a folder of .txt files).
+    """Pre-train a language model on CORPUS: a text file, a folder of .txt, .txt.gz and .jsonl files,
+    or a dataset repo NS/NAME on the hub.
 
     Continue a checkpoint (--from) or start from scratch (--size) with a tokenizer trained on the
     corpus. Reports validation perplexity before and after; OUT can then be fine-tuned with
@@ -48,15 +60,22 @@ def cli(corpus, objective, output_dir, from_model, size, tokenizer, train_tokeni
     Examples:
       hubkit pretrain reviews.txt --objective mlm --from sentence-transformers/all-MiniLM-L6-v2 --output-dir mlm
       hubkit pretrain input.txt --objective clm --size tiny --train-tokenizer --output-dir gpt
+      hubkit pretrain acme/web-text --text-column text --streaming --objective clm --size tiny --output-dir gpt
     """
+    from hubkit.cli._console import quiet_libraries, show_progress
     from hubkit.train.pretrain import PretrainRequest, pretrain
+
+    if not show_progress(no_progress):
+        quiet_libraries()
 
     request = PretrainRequest(
         corpus=corpus, output_dir=output_dir, objective=objective, from_model=from_model, size=size,
         tokenizer=tokenizer, train_tokenizer=train_tokenizer, vocab_size=vocab_size, epochs=epochs,
         block_size=block_size, batch_size=batch_size, learning_rate=learning_rate, warmup_ratio=warmup_ratio,
         weight_decay=weight_decay, mlm_probability=mlm_probability, max_train_samples=max_train_samples,
-        validation_fraction=validation_fraction, seed=seed, n_resamples=bootstrap_resamples, progress=not no_progress)
+        validation_fraction=validation_fraction, seed=seed, n_resamples=bootstrap_resamples, progress=not no_progress,
+        text_column=text_column, dataset_revision=dataset_revision, dataset_config=dataset_config,
+        dataset_split=dataset_split, streaming=streaming, validation_split=validation_split)
     try:
         results = pretrain(request)
     except _expected_errors() as exc:
@@ -65,6 +84,7 @@ def cli(corpus, objective, output_dir, from_model, size, tokenizer, train_tokeni
     validation = results["per_seed"][0]["metrics"]["validation"]
     interval = validation.get("confidence_intervals", {}).get("perplexity")
     shown = f" (95% CI {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
+    click.echo(results["corpus"]["description"])
     click.echo(f"validation perplexity: {validation['perplexity']:.2f}{shown}, "
                f"at init {validation['perplexity_at_init']:.2f}")
     click.echo(f"model and tokenizer saved to {output_dir}")

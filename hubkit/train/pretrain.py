@@ -8,8 +8,10 @@ train wikitext2``, and the output folder (model, tokenizer, ``results.json``) is
 train DATASET --model OUT`` fine-tunes.
 
 Validation perplexity is measured on the held-out end of the corpus before and after training, so
-the gain is on the record. The run is written into a hidden folder next to ``OUT`` and renamed at
-the end: a failed run leaves nothing behind.
+the gain is on the record. The corpus (a text file, a folder of text files, or a Hub dataset repo:
+:mod:`hubkit.train.corpus`) is named in ``results.json`` and in the README.md model card by its
+identity, the repo's commit sha or the files' sha256. The run is written into a hidden folder next
+to ``OUT`` and renamed at the end: a failed run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ DEFAULTS = {"checkpoint": {"learning_rate": 5e-5, "epochs": 1.0}, "scratch": {"l
 
 @dataclasses.dataclass
 class PretrainRequest:
-    corpus: Path
+    corpus: str | Path  # a text file, a folder of text files, or a dataset repo NS/NAME
     output_dir: Path
     objective: str
     from_model: str | None = None
@@ -55,6 +57,12 @@ class PretrainRequest:
     validation_fraction: float = 0.05
     n_resamples: int = 1000
     progress: bool = True
+    text_column: str | None = None
+    dataset_revision: str | None = None
+    dataset_config: str | None = None
+    dataset_split: str | None = None
+    streaming: bool = False
+    validation_split: str | None = None
 
     @property
     def start(self) -> str:
@@ -111,6 +119,9 @@ def pretrain(request: PretrainRequest) -> dict[str, Any]:
         # Checkpoints serve resuming and best-model selection within the run; the model is saved at the top.
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
         (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        from hubkit.train.pretrain_card import render
+
+        (staging / "README.md").write_text(render(results, request, output_dir.resolve().name), encoding="utf-8")
         check_output_dir(output_dir)
         if output_dir.exists():
             output_dir.rmdir()
@@ -125,27 +136,31 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
     import datasets
 
     from hubkit.datasets.spec import TaskSpec
-    from hubkit.train.corpus import read_corpus, split_documents
+    from hubkit.portable import command
+    from hubkit.train.corpus import open_corpus
     from hubkit.train.fine_tune import _versions, aggregate
     from hubkit.train.lm import LanguageModelingTask
     from hubkit.recipes import Recipe
     from hubkit.train.runner import device_summary, train_one_seed
 
     started = time.perf_counter()
-    corpus = read_corpus(request.corpus)
-    train_docs, validation_docs = split_documents(corpus.documents, request.validation_fraction)
+    corpus = open_corpus(request.corpus, text_column=request.text_column, revision=request.dataset_revision,
+                         streaming=request.streaming, validation_fraction=request.validation_fraction,
+                         validation_split=request.validation_split, config=request.dataset_config,
+                         split=request.dataset_split)
+    features = datasets.Features({"text": datasets.Value("string")})
+    train_raw = _on_disk(corpus.train, features, f"{corpus.fingerprint}-train")
+    validation_raw = _on_disk(corpus.validation, features, f"{corpus.fingerprint}-validation")
+    documents = len(train_raw) + len(validation_raw)
     if request.max_train_samples is not None:
-        train_docs = train_docs[:request.max_train_samples]
+        train_raw = train_raw.select(range(min(request.max_train_samples, len(train_raw))))
     with tempfile.TemporaryDirectory(prefix="hubkit-pretrain-init-") as scratch_dir:
-        start = _starting_point(request, train_docs, Path(scratch_dir))
+        start = _starting_point(request, train_raw, Path(scratch_dir))
         recipe = Recipe(model=start["model_path"], block_size=request.block_size, batch_size=request.batch_size,
                         learning_rate=request.learning_rate, epochs=request.epochs, warmup_ratio=request.warmup_ratio,
                         weight_decay=request.weight_decay, mlm_probability=request.mlm_probability,
                         objective=request.objective)
-        features = datasets.Features({"text": datasets.Value("string")})
         adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features, recipe)
-        train_raw = datasets.Dataset.from_dict({"text": train_docs}, features=features, split="train")
-        validation_raw = datasets.Dataset.from_dict({"text": validation_docs}, features=features, split="validation")
         at_init = _initial_scores(adapter, start, validation_raw, request)
         run = train_one_seed(adapter, recipe, start["model_path"], start["load_kwargs"], start["tokenizer"], train_raw,
                              {"validation": validation_raw}, request.seed, staging, resume=False,
@@ -157,11 +172,8 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
         "schema_version": RESULTS_SCHEMA_VERSION,
         "task": {"family": adapter.family, "objective": adapter.objective, "pipeline_tag": adapter.pipeline_tag,
                  "primary_metric": adapter.primary_metric, "labels": []},
-        "corpus": {"path": str(Path(request.corpus).resolve()), "files": corpus.files,
-                   "documents": len(corpus.documents), "characters": corpus.characters,
-                   "train_documents_used": len(train_docs), "validation_documents": len(validation_docs),
-                   "validation_fraction": request.validation_fraction,
-                   "validation_rule": "the last documents holding this fraction of the characters"},
+        "corpus": {**corpus.record(), "description": corpus.describe(), "documents": documents,
+                   "train_documents_used": len(train_raw), "validation_documents": len(validation_raw)},
         "start": request.start,
         "base_model": start["record"] if request.start == "checkpoint" else None,
         "model": {"size": request.size, "parameters": at_init["parameters"], "model_type": at_init["model_type"]},
@@ -172,12 +184,27 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
                       "output_dir": str(output_dir)}],
         "aggregate": aggregate([run.metrics]),
         "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
-        "command": sys.argv,
+        "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
 
 
-def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir: Path) -> dict[str, Any]:
+def _on_disk(part: Any, features: Any, fingerprint: str) -> Any:
+    """A streamed split written to Arrow on disk (cached by ``fingerprint``), for the block builder
+    that still takes a ``datasets.Dataset``; a Dataset as it is."""
+    import datasets
+
+    if isinstance(part, datasets.Dataset):
+        return part
+    return datasets.Dataset.from_generator(_rows, features=features, gen_kwargs={"part": part}, fingerprint=fingerprint)
+
+
+def _rows(part: Any):
+    for row in part:
+        yield {"text": row["text"]}
+
+
+def _starting_point(request: PretrainRequest, train_raw: Any, scratch_dir: Path) -> dict[str, Any]:
     """Where the model and tokenizer come from: a checkpoint, or built here from the corpus."""
     from transformers import AutoTokenizer
 
@@ -193,7 +220,7 @@ def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir
                           **_package(resolved_tok), "vocab_size": len(tokenizer)}
     elif request.train_tokenizer:
         vocab_size = request.vocab_size or DEFAULT_VOCAB_SIZE
-        tokenizer = train_tokenizer(train_docs, request.objective, vocab_size, positions_for(request.block_size))
+        tokenizer = train_tokenizer(list(train_raw["text"]), request.objective, vocab_size, positions_for(request.block_size))
         tokenizer_info = {"source": "trained on the corpus's training documents",
                           "algorithm": ALGORITHMS[request.objective], "vocab_size_requested": vocab_size,
                           "vocab_size": len(tokenizer)}
