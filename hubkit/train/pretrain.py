@@ -8,13 +8,21 @@ train wikitext2``, and the output folder (model, tokenizer, ``results.json``) is
 train DATASET --model OUT`` fine-tunes.
 
 Validation perplexity is measured on the held-out end of the corpus before and after training, so
-the gain is on the record. The run is written into a hidden folder next to ``OUT`` and renamed at
-the end: a failed run leaves nothing behind.
+the gain is on the record. The run is written into a hidden folder next to ``OUT`` (``.OUT.partial``)
+and renamed at the end: a failed run leaves nothing behind, while an interrupted one keeps its
+checkpoints there for ``--resume``.
+
+The corpus never has to fit in memory: blocks are built on disk and cached (see
+:mod:`hubkit.train.lm_blocks`), the tokenizer is trained on an iterator capped at
+``--tokenizer-sample-docs`` documents, and a streamed corpus trains for ``--max-steps``. The same
+command runs under ``torchrun``/``accelerate launch``: every rank trains, only rank 0 writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import itertools
 import json
 import os
 import platform
@@ -29,6 +37,8 @@ from hubkit.train.errors import TrainingError
 
 RESULTS_SCHEMA_VERSION = 1
 DEFAULT_VOCAB_SIZE = 8000
+# Documents the tokenizer is trained on at most: a vocabulary is settled long before a large corpus ends.
+DEFAULT_TOKENIZER_SAMPLE_DOCS = 1_000_000
 # A model from scratch needs a higher learning rate and more passes than a checkpoint being adapted.
 DEFAULTS = {"checkpoint": {"learning_rate": 5e-5, "epochs": 1.0}, "scratch": {"learning_rate": 5e-4, "epochs": 3.0}}
 
@@ -55,6 +65,11 @@ class PretrainRequest:
     validation_fraction: float = 0.05
     n_resamples: int = 1000
     progress: bool = True
+    max_steps: int | None = None
+    save_steps: int | None = None
+    resume: bool = False
+    streaming: bool = False
+    tokenizer_sample_docs: int = DEFAULT_TOKENIZER_SAMPLE_DOCS
 
     @property
     def start(self) -> str:
@@ -65,8 +80,6 @@ def check_request(request: PretrainRequest) -> PretrainRequest:
     """Refuse contradictory options before any work; fill in the defaults that depend on others."""
     from hubkit.recipes import DEFAULT_MODEL
 
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise TrainingError("hubkit pretrain runs as one process (one GPU or the CPU); run it without torchrun")
     if request.objective not in ("mlm", "clm"):
         raise TrainingError(f"--objective must be mlm or clm, got {request.objective!r}")
     if request.from_model and request.size:
@@ -83,6 +96,10 @@ def check_request(request: PretrainRequest) -> PretrainRequest:
         raise TrainingError("--vocab-size applies only to a tokenizer trained on the corpus (--train-tokenizer)")
     if request.size and not request.tokenizer:
         request = dataclasses.replace(request, train_tokenizer=True)
+    if request.streaming and not request.max_steps:
+        raise TrainingError("a streamed corpus has no length to count epochs by; pass --max-steps")
+    if request.max_steps and request.epochs is not None:
+        raise TrainingError("pass --epochs or --max-steps, not both")
     if not 0.0 < request.validation_fraction <= 0.5:
         raise TrainingError(f"--validation-fraction must be in (0, 0.5], got {request.validation_fraction}")
     defaults = DEFAULTS[request.start]
@@ -96,18 +113,47 @@ def check_output_dir(output_dir: Path) -> None:
         raise TrainingError(f"{output_dir} already exists and is not empty; choose another --output-dir")
 
 
+def staging_dir(output_dir: Path) -> Path:
+    """Where the run is written until it is complete: beside OUT, hidden, and the same for every rank
+    and every attempt, so that ``--resume`` finds an interrupted run's checkpoints."""
+    return output_dir.parent / f".{output_dir.name}.partial"
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def prepare_staging(output_dir: Path, resume: bool) -> Path:
+    """The staging folder, kept from an interrupted run with ``resume``, refused without it."""
+    from hubkit.train.runner import CHECKPOINTS, last_checkpoint
+
+    staging = staging_dir(output_dir)
+    if staging.exists() and not resume and is_main_process():
+        if last_checkpoint(staging / CHECKPOINTS):
+            raise TrainingError(f"an interrupted run of {output_dir} is in {staging}; pass --resume to continue it, "
+                                "or delete that folder to start over")
+        shutil.rmtree(staging)  # a run that died before its first checkpoint: nothing to continue
+    staging.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
+
+
 def pretrain(request: PretrainRequest) -> dict[str, Any]:
     """Run the whole of ``hubkit pretrain``; returns the results written to ``OUT/results.json``."""
+    from hubkit.train.errors import TrainingInterrupted
+    from hubkit.train.runner import CHECKPOINTS, last_checkpoint
+
     request = check_request(request)
     output_dir = Path(request.output_dir)
     check_output_dir(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.partial-", dir=output_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; OUT should be an ordinary folder
+    staging = prepare_staging(output_dir, request.resume)
     try:
         results = _pretrain_into(request, staging, output_dir)
+        if not is_main_process():
+            return results
         # Checkpoints serve resuming and best-model selection within the run; the model is saved at the top.
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
         (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -115,69 +161,116 @@ def pretrain(request: PretrainRequest) -> dict[str, Any]:
         if output_dir.exists():
             output_dir.rmdir()
         os.replace(staging, output_dir)
+    except (KeyboardInterrupt, TrainingInterrupted):
+        # Checkpoints are what --resume continues from; without one there is nothing worth keeping.
+        if is_main_process() and not last_checkpoint(staging / CHECKPOINTS):
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if is_main_process():
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     return results
 
 
-def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) -> dict[str, Any]:
+def _corpus_splits(request: PretrainRequest):
+    """(train, validation, record, fingerprint) of the corpus.
+
+    Stands in for :func:`hubkit.train.corpus.open_corpus` (issue 19, part 1) until it lands: the
+    splits are ``datasets`` objects with one "text" column, streamed with ``--streaming``, and the
+    fingerprint names the corpus and the split rule.
+    """
     import datasets
 
-    from hubkit.datasets.spec import TaskSpec
     from hubkit.train.corpus import read_corpus, split_documents
+
+    corpus = read_corpus(request.corpus)
+    train_docs, validation_docs = split_documents(corpus.documents, request.validation_fraction)
+    features = datasets.Features({"text": datasets.Value("string")})
+    train = datasets.Dataset.from_dict({"text": train_docs}, features=features, split="train")
+    validation = datasets.Dataset.from_dict({"text": validation_docs}, features=features, split="validation")
+    if request.streaming:
+        train, validation = train.to_iterable_dataset(), validation.to_iterable_dataset()
+    record = {"path": str(Path(request.corpus).resolve()), "files": corpus.files,
+              "documents": len(corpus.documents), "characters": corpus.characters,
+              "validation_documents": len(validation_docs)}
+    identity = {"files": [f["sha256"] for f in corpus.files], "validation_fraction": request.validation_fraction}
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    return train, validation, record, fingerprint
+
+
+def _head(split, n: int | None):
+    """The first ``n`` documents of a split (all when None), without reading the rest."""
+    import datasets
+
+    if n is None:
+        return split
+    if isinstance(split, datasets.IterableDataset):
+        return split.take(n)
+    return split.select(range(min(n, len(split))))
+
+
+def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) -> dict[str, Any]:
+    from hubkit.datasets.spec import TaskSpec
     from hubkit.train.fine_tune import _versions, aggregate
     from hubkit.train.lm import LanguageModelingTask
     from hubkit.recipes import Recipe
-    from hubkit.train.runner import device_summary, train_one_seed
+    from hubkit.train.runner import TrainerOptions, device_summary, train_one_seed
 
     started = time.perf_counter()
-    corpus = read_corpus(request.corpus)
-    train_docs, validation_docs = split_documents(corpus.documents, request.validation_fraction)
-    if request.max_train_samples is not None:
-        train_docs = train_docs[:request.max_train_samples]
+    train_raw, validation_raw, corpus_record, fingerprint = _corpus_splits(request)
+    train_raw = _head(train_raw, request.max_train_samples)
     with tempfile.TemporaryDirectory(prefix="hubkit-pretrain-init-") as scratch_dir:
-        start = _starting_point(request, train_docs, Path(scratch_dir))
+        start = _starting_point(request, train_raw, Path(scratch_dir))
         recipe = Recipe(model=start["model_path"], block_size=request.block_size, batch_size=request.batch_size,
                         learning_rate=request.learning_rate, epochs=request.epochs, warmup_ratio=request.warmup_ratio,
                         weight_decay=request.weight_decay, mlm_probability=request.mlm_probability,
                         objective=request.objective)
-        features = datasets.Features({"text": datasets.Value("string")})
-        adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), features, recipe)
-        train_raw = datasets.Dataset.from_dict({"text": train_docs}, features=features, split="train")
-        validation_raw = datasets.Dataset.from_dict({"text": validation_docs}, features=features, split="validation")
+        adapter = LanguageModelingTask(TaskSpec("language-modeling", {"text": "text"}), train_raw.features, recipe)
+        # The block cache is keyed by the corpus, the split rule and, for training, the documents used.
+        adapter.corpus_fingerprint = hashlib.sha256(
+            f"{fingerprint}:{request.max_train_samples}".encode()).hexdigest()
         at_init = _initial_scores(adapter, start, validation_raw, request)
+        options = TrainerOptions(max_steps=request.max_steps, save_steps=request.save_steps)
         run = train_one_seed(adapter, recipe, start["model_path"], start["load_kwargs"], start["tokenizer"], train_raw,
-                             {"validation": validation_raw}, request.seed, staging, resume=False,
-                             n_resamples=request.n_resamples, progress=request.progress)
+                             {"validation": validation_raw}, request.seed, staging, resume=request.resume,
+                             n_resamples=request.n_resamples, progress=request.progress, options=options)
     run.metrics["validation"]["perplexity_at_init"] = at_init["perplexity"]
     run.metrics["validation"]["loss_at_init"] = at_init["loss"]
-    recorded_recipe = {**recipe.as_dict(), "model": start["model_id"]}
+    recorded_recipe = {**recipe.as_dict(), "model": start["model_id"], "max_steps": request.max_steps}
+    train_documents = len(train_raw) if hasattr(train_raw, "__len__") else None
     return {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "task": {"family": adapter.family, "objective": adapter.objective, "pipeline_tag": adapter.pipeline_tag,
                  "primary_metric": adapter.primary_metric, "labels": []},
-        "corpus": {"path": str(Path(request.corpus).resolve()), "files": corpus.files,
-                   "documents": len(corpus.documents), "characters": corpus.characters,
-                   "train_documents_used": len(train_docs), "validation_documents": len(validation_docs),
+        "corpus": {**corpus_record, "train_documents_used": train_documents, "streaming": request.streaming,
                    "validation_fraction": request.validation_fraction,
                    "validation_rule": "the last documents holding this fraction of the characters"},
+        "blocks": {"cache": dict(adapter.cache_events), "fingerprint": adapter.corpus_fingerprint},
         "start": request.start,
         "base_model": start["record"] if request.start == "checkpoint" else None,
         "model": {"size": request.size, "parameters": at_init["parameters"], "model_type": at_init["model_type"]},
         "tokenizer": start["tokenizer_info"],
         "recipe": recorded_recipe,
+        "trainer_options": options.as_dict(),
         "seeds": [request.seed],
         "per_seed": [{"seed": run.seed, "metrics": run.metrics, "train_runtime_s": run.train_runtime_s,
                       "output_dir": str(output_dir)}],
         "aggregate": aggregate([run.metrics]),
-        "environment": {"python": platform.python_version(), **device_summary(), **_versions()},
+        "environment": {"python": platform.python_version(), **device_summary(), **_versions(),
+                        "world_size": int(os.environ.get("WORLD_SIZE", "1"))},
         "command": sys.argv,
         "wall_time_s": time.perf_counter() - started,
     }
 
 
-def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir: Path) -> dict[str, Any]:
+def tokenizer_sample(train_raw, limit: int):
+    """The first ``limit`` non-blank training documents, read lazily: what the tokenizer is trained on."""
+    texts = itertools.chain.from_iterable(batch["text"] for batch in train_raw.iter(batch_size=1000))
+    return itertools.islice((text for text in texts if text and text.strip()), limit)
+
+
+def _starting_point(request: PretrainRequest, train_raw, scratch_dir: Path) -> dict[str, Any]:
     """Where the model and tokenizer come from: a checkpoint, or built here from the corpus."""
     from transformers import AutoTokenizer
 
@@ -193,8 +286,10 @@ def _starting_point(request: PretrainRequest, train_docs: list[str], scratch_dir
                           **_package(resolved_tok), "vocab_size": len(tokenizer)}
     elif request.train_tokenizer:
         vocab_size = request.vocab_size or DEFAULT_VOCAB_SIZE
-        tokenizer = train_tokenizer(train_docs, request.objective, vocab_size, positions_for(request.block_size))
+        tokenizer = train_tokenizer(tokenizer_sample(train_raw, request.tokenizer_sample_docs), request.objective,
+                                    vocab_size, positions_for(request.block_size))
         tokenizer_info = {"source": "trained on the corpus's training documents",
+                          "sample_documents_at_most": request.tokenizer_sample_docs,
                           "algorithm": ALGORITHMS[request.objective], "vocab_size_requested": vocab_size,
                           "vocab_size": len(tokenizer)}
     else:
