@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from hubkit.cli import main
-from helpers.data import write_sst2
+from helpers.data import write_corpus, write_sst2
 from helpers.training import losses
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def write_corpus(path: Path, n_docs: int = 80, seed: int = 0) -> Path:
-    """Paragraphs of a made-up language where each word is followed by one of three others:
-    structure a tiny model can learn in a few steps, and enough distinct words for a trained
-    tokenizer to reach a few hundred tokens."""
-    rng = random.Random(seed)
-    words = sorted({"".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 7))) for _ in range(300)})
-    successors = {w: rng.sample(words, 3) for w in words}
-    docs = []
-    for _ in range(n_docs):
-        word, sentence = rng.choice(words), []
-        for _ in range(rng.randint(20, 50)):
-            sentence.append(word)
-            word = rng.choice(successors[word])
-        docs.append(" ".join(sentence) + ".")
-    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
-    return path
-
 
 def pretrain(*args) -> object:
     return CliRunner().invoke(main, ["pretrain", *map(str, args), "--no-progress", "--bootstrap-resamples", "100"])

@@ -149,7 +149,8 @@ class LanguageModelingTask(TaskAdapter):
                 path = build(self._scratch_folder())
             else:
                 path, hit = self._cached(tokenizer, name, training, build)
-                self.cache_events[name] = "hit" if hit else "built"
+                # The first use says how this run got the split (a split scored twice hits its own entry).
+                self.cache_events.setdefault(name, "hit" if hit else "built")
         blocks = datasets.Dataset.from_file(str(path))
         if len(blocks) == 0:
             raise TrainingError(f"the {name} split holds no text to train or score on")

@@ -14,6 +14,8 @@ import json
 import random
 from pathlib import Path
 
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
 # ---------------------------------------------------------------- sentiment (SST-2, MRPC)
 
 POSITIVE = ["great", "wonderful", "superb", "moving", "funny", "brilliant", "charming", "delightful"]
@@ -201,3 +203,21 @@ def write_wikitext(folder: Path) -> Path:
             lines.append(" " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 24))) + " ")
         (folder / f"wiki.{split}.tokens").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
+
+
+def write_corpus(path: Path, n_docs: int = 80, seed: int = 0) -> Path:
+    """Paragraphs of a made-up language where each word is followed by one of three others:
+    structure a tiny model can learn in a few steps, and enough distinct words for a trained
+    tokenizer to reach a few hundred tokens."""
+    rng = random.Random(seed)
+    words = sorted({"".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 7))) for _ in range(300)})
+    successors = {w: rng.sample(words, 3) for w in words}
+    docs = []
+    for _ in range(n_docs):
+        word, sentence = rng.choice(words), []
+        for _ in range(rng.randint(20, 50)):
+            sentence.append(word)
+            word = rng.choice(successors[word])
+        docs.append(" ".join(sentence) + ".")
+    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return path
