@@ -89,7 +89,7 @@ def anonymous_rss(pid: int) -> int:
             status = Path(f"/proc/{process.pid}/status").read_text()
         except OSError:
             continue
-        match = re.search(r"^RssAnon:\s+(\d+) kB", status, re.M)
+        match = re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE)
         total += int(match.group(1)) * 1024 if match else 0
     return total
 
