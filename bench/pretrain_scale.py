@@ -34,7 +34,7 @@ from pathlib import Path
 
 SOURCES = ("wikitext-2/wiki.*.tokens", "tinyshakespeare/input.txt")
 UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9}
-VALIDATION_BYTES = 200_000  # held out per corpus: a fixed amount, so evaluation costs the same at every size
+VALIDATION_BYTES = 50_000  # held out per corpus: a fixed amount, so evaluation costs the same at every size
 
 
 def parse_size(text: str) -> int:
@@ -75,8 +75,9 @@ def anonymous_rss(pid: int) -> int:
     """Anonymous resident memory of a process and its children, in bytes (0 once it is gone).
 
     ``ru_maxrss`` also counts the pages of memory-mapped Arrow files that were read, which grow with
-    the corpus but are page cache the kernel takes back under pressure; RssAnon is the memory a
-    process really holds."""
+    the corpus but are page cache the kernel takes back under pressure; anonymous memory is what the
+    processes really hold. Proportional (Pss_Anon): forked tokenizer workers share their parent's
+    pages, which a plain sum would count once per worker."""
     import psutil
 
     total = 0
@@ -86,10 +87,10 @@ def anonymous_rss(pid: int) -> int:
         return 0
     for process in processes:
         try:
-            status = Path(f"/proc/{process.pid}/status").read_text()
+            status = Path(f"/proc/{process.pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        match = re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE)
+        match = re.search(r"^Pss_Anon:\s+(\d+) kB", status, re.MULTILINE)
         total += int(match.group(1)) * 1024 if match else 0
     return total
 
@@ -200,7 +201,8 @@ def main() -> int:
     lines = source_lines(args.data_root)
     with tempfile.TemporaryDirectory(prefix="pretrain-scale-", dir=args.work_dir) as work:
         rows = []
-        print("RSS: peak resident set (ru_maxrss) / peak anonymous part (RssAnon, sampled), in MB")
+        print("RSS: peak resident set of the main process (ru_maxrss) / peak anonymous memory of it and its "
+              "workers (Pss_Anon, sampled), in MB")
         print(f"{'corpus':>8} {'pretrain RSS':>14} {'blocks RSS':>12} {'hubkit tok/s':>13} {'map tok/s':>10} "
               f"{'ratio':>6} {'train tok/s':>12} {'wall':>7}")
         for size in sizes:
