@@ -142,7 +142,8 @@ def tokenize_child(corpus: str, tokenizer_dir: str, block_size: int, num_proc: i
         tokens = int(sum(batch["length"].to_numpy().sum()
                          for batch in blocks.with_format("arrow").iter(batch_size=100_000)))
         started = time.perf_counter()
-        baseline = corpus_ds.map(lambda batch: tokenizer(batch["text"]), batched=True, num_proc=num_proc,
+        baseline = corpus_ds.map(lambda batch: tokenizer(batch["text"]), batched=True,
+                                 num_proc=num_proc if num_proc > 1 else None,
                                  remove_columns=["text"], cache_file_name=str(work / "baseline.arrow"))
         baseline_s = time.perf_counter() - started
         baseline_tokens = int(sum(len(ids) for batch in baseline.iter(batch_size=100_000)
@@ -183,7 +184,7 @@ def measure(size: int, lines: list[str], args, work: Path) -> dict:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--tokenize-child":
         corpus, tokenizer_dir, block_size, num_proc = sys.argv[2:6]
-        tokenize_child(corpus, tokenizer_dir, int(block_size), int(num_proc) if int(num_proc) > 1 else None)
+        tokenize_child(corpus, tokenizer_dir, int(block_size), int(num_proc))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=Path(os.environ.get("HUBKIT_REAL_DATA", "../shared/data")))
@@ -192,7 +193,8 @@ def main() -> int:
     parser.add_argument("--block-size", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--tokenizer-sample-docs", type=int, default=100_000)
-    parser.add_argument("--num-proc", type=int, default=1, help="tokenization processes (ours and the baseline)")
+    parser.add_argument("--num-proc", type=int, default=1,
+                        help="tokenization processes of the comparison, the same for hubkit's and the baseline")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", type=Path, help="where corpora and runs go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the corpora")

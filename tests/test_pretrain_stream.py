@@ -140,3 +140,21 @@ def test_a_streamed_corpus_trains_for_max_steps_and_is_refused_without_them(tmp_
     scores = record["per_seed"][0]["metrics"]["validation"]
     assert scores["perplexity"] < scores["perplexity_at_init"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "streamed"]
+
+
+def test_a_trained_tokenizer_is_trained_once_per_run_and_read_back(tmp_path):
+    """WordPiece training differs from one process to the next; ranks and resumed runs must share one."""
+    from hubkit.train.pretrain import shared_trained_tokenizer
+    from hubkit.train.scratch import train_tokenizer
+
+    calls = []
+
+    def train():
+        calls.append(len(calls))
+        return train_tokenizer(texts(), "mlm", 60, 512)
+
+    first = shared_trained_tokenizer(tmp_path, train)
+    again = shared_trained_tokenizer(tmp_path, train)
+    assert calls == [0] and first.get_vocab() == again.get_vocab() and len(first) > 20
+    assert first("the heron stood")["input_ids"] == again("the heron stood")["input_ids"]
+    assert [p.name for p in tmp_path.iterdir()] == ["trained-tokenizer"]

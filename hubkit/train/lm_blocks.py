@@ -326,7 +326,8 @@ def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path, num_
     import datasets
 
     if num_proc is None:
-        num_proc = min(os.cpu_count() or 1, 8) if len(dataset) >= PARALLEL_MIN_DOCS else None
+        num_proc = min(os.cpu_count() or 1, 8) if len(dataset) >= PARALLEL_MIN_DOCS else 1
+    num_proc = num_proc if num_proc > 1 else None
     shown = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     try:

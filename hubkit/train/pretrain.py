@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ RESULTS_SCHEMA_VERSION = 1
 DEFAULT_VOCAB_SIZE = 8000
 # Documents the tokenizer is trained on at most: a vocabulary is settled long before a large corpus ends.
 DEFAULT_TOKENIZER_SAMPLE_DOCS = 1_000_000
+# The tokenizer trained on the corpus, in the staging folder: shared by the ranks and kept for --resume.
+TRAINED_TOKENIZER = "trained-tokenizer"
+TOKENIZER_WAIT_S = 6 * 3600
 # A model from scratch needs a higher learning rate and more passes than a checkpoint being adapted.
 DEFAULTS = {"checkpoint": {"learning_rate": 5e-5, "epochs": 1.0}, "scratch": {"learning_rate": 5e-4, "epochs": 3.0}}
 
@@ -156,6 +160,7 @@ def pretrain(request: PretrainRequest) -> dict[str, Any]:
             return results
         # Checkpoints serve resuming and best-model selection within the run; the model is saved at the top.
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
+        shutil.rmtree(staging / TRAINED_TOKENIZER, ignore_errors=True)
         (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         check_output_dir(output_dir)
         if output_dir.exists():
@@ -221,7 +226,7 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
     train_raw, validation_raw, corpus_record, fingerprint = _corpus_splits(request)
     train_raw = _head(train_raw, request.max_train_samples)
     with tempfile.TemporaryDirectory(prefix="hubkit-pretrain-init-") as scratch_dir:
-        start = _starting_point(request, train_raw, Path(scratch_dir))
+        start = _starting_point(request, train_raw, Path(scratch_dir), staging)
         recipe = Recipe(model=start["model_path"], block_size=request.block_size, batch_size=request.batch_size,
                         learning_rate=request.learning_rate, epochs=request.epochs, warmup_ratio=request.warmup_ratio,
                         weight_decay=request.weight_decay, mlm_probability=request.mlm_probability,
@@ -270,7 +275,31 @@ def tokenizer_sample(train_raw, limit: int):
     return itertools.islice((text for text in texts if text and text.strip()), limit)
 
 
-def _starting_point(request: PretrainRequest, train_raw, scratch_dir: Path) -> dict[str, Any]:
+def shared_trained_tokenizer(staging: Path, train: Callable[[], Any]):
+    """The run's trained tokenizer, trained once per run by rank 0 and read from ``staging`` by everyone.
+
+    WordPiece training is not deterministic from one process to the next (ties between merges and
+    the order of the alphabet vary), so two ranks, or a run and its ``--resume``, that each trained
+    their own would number tokens differently from the model they share. Rank 0 saves it under a
+    temporary name and renames it; the other ranks wait for it.
+    """
+    from transformers import AutoTokenizer
+
+    folder = staging / TRAINED_TOKENIZER
+    if not folder.is_dir() and is_main_process():
+        partial = Path(tempfile.mkdtemp(prefix=f".{TRAINED_TOKENIZER}-", dir=staging))
+        train().save_pretrained(str(partial))
+        os.replace(partial, folder)
+    deadline = time.monotonic() + TOKENIZER_WAIT_S
+    while not folder.is_dir():
+        if time.monotonic() > deadline:
+            raise TrainingError(f"rank {os.environ.get('RANK')} waited {TOKENIZER_WAIT_S // 60} minutes for rank 0's "
+                                f"tokenizer in {folder}; is rank 0 running?")
+        time.sleep(0.5)
+    return AutoTokenizer.from_pretrained(str(folder))
+
+
+def _starting_point(request: PretrainRequest, train_raw, scratch_dir: Path, staging: Path) -> dict[str, Any]:
     """Where the model and tokenizer come from: a checkpoint, or built here from the corpus."""
     from transformers import AutoTokenizer
 
@@ -286,8 +315,9 @@ def _starting_point(request: PretrainRequest, train_raw, scratch_dir: Path) -> d
                           **_package(resolved_tok), "vocab_size": len(tokenizer)}
     elif request.train_tokenizer:
         vocab_size = request.vocab_size or DEFAULT_VOCAB_SIZE
-        tokenizer = train_tokenizer(tokenizer_sample(train_raw, request.tokenizer_sample_docs), request.objective,
-                                    vocab_size, positions_for(request.block_size))
+        tokenizer = shared_trained_tokenizer(staging, lambda: train_tokenizer(
+            tokenizer_sample(train_raw, request.tokenizer_sample_docs), request.objective, vocab_size,
+            positions_for(request.block_size)))
         tokenizer_info = {"source": "trained on the corpus's training documents",
                           "sample_documents_at_most": request.tokenizer_sample_docs,
                           "algorithm": ALGORITHMS[request.objective], "vocab_size_requested": vocab_size,
