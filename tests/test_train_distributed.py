@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers.data import write_mrpc, write_sst2
@@ -74,3 +75,107 @@ def test_the_bi_encoder_trains_under_ddp_because_it_asks_for_the_unused_paramete
                       "--pair-mode", "bi-encoder", "--epochs", "1", "--batch-size", "8")
     # With the search off, DDP stops at the first step: the encoder's pooler never gets a gradient.
     assert searched_for_unused_parameters(out)
+
+
+# ------------------------------------------------------------------ hubkit pretrain on two ranks
+
+PRETRAIN_ARGS = ["--objective", "clm", "--size", "tiny", "--vocab-size", "400", "--block-size", "32",
+                 "--batch-size", "8", "--learning-rate", "2e-3", "--no-progress", "--bootstrap-resamples", "50"]
+
+
+def pretrain_launch(corpus: Path, out: Path, record: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The torchrun command of a 2-rank ``hubkit pretrain`` that records the blocks each rank trains on."""
+    program, *launch_args = LAUNCHERS["torchrun"]
+    command = [str(Path(sys.executable).with_name(program)), *launch_args, "hubkit.cli", "pretrain", str(corpus),
+               *PRETRAIN_ARGS, *args, "--output-dir", str(out)]
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    return command, {**env, "HUBKIT_RECORD_BLOCKS": str(record)}
+
+
+def pretrain_distributed(corpus: Path, out: Path, record: Path, *args: str) -> subprocess.CompletedProcess:
+    command, env = pretrain_launch(corpus, out, record, *args)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def consumed(record: Path) -> dict[int, list[dict]]:
+    """rank -> [{"step": N, "blocks": [sha256, ...]}, ...] as the ranks recorded them."""
+    return {rank: [json.loads(line) for line in (record / f"blocks-rank{rank}.jsonl").read_text().splitlines()]
+            for rank in (0, 1)}
+
+
+def blocks_of(rows: list[dict]) -> list[str]:
+    return [h for row in rows for h in row["blocks"]]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from helpers.data import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "corpus.txt", n_docs=160, seed=5)
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["map-style", "streaming"])
+def test_two_ranks_pretrain_on_disjoint_blocks(tmp_path, corpus, streaming):
+    out, record = tmp_path / "out", tmp_path / "record"
+    result = pretrain_distributed(corpus, out, record, "--max-steps", "4", *(["--streaming"] if streaming else []))
+    ranks = consumed(record)
+    for rows in ranks.values():
+        assert [row["step"] for row in rows] == [0, 1, 2, 3] and all(len(row["blocks"]) == 8 for row in rows)
+    first, second = blocks_of(ranks[0]), blocks_of(ranks[1])
+    assert len(set(first)) == len(first) == 32 and len(set(second)) == 32
+    assert not set(first) & set(second), "the two ranks trained on disjoint blocks"
+    assert result.stdout.count("validation perplexity") == 1, "only rank 0 reports"
+    results = json.loads((out / "results.json").read_text())
+    assert results["environment"]["world_size"] == 2 and results["corpus"]["streaming"] is streaming
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "record"], "only OUT is left, written once"
+
+
+def test_a_killed_streamed_run_resumed_matches_an_uninterrupted_one(tmp_path, corpus):
+    """Kill -9 a 2-rank streamed run after its first checkpoint, resume it: it trains on the batches the
+    uninterrupted run trained on after that point, in the same order, and ends with the same model."""
+    import signal
+    import time
+
+    import psutil
+    from safetensors.numpy import load_file
+
+    from hubkit.train.pretrain import staging_dir
+    from hubkit.train.runner import last_checkpoint
+
+    args = ("--streaming", "--max-steps", "12", "--save-steps", "4")
+    whole = tmp_path / "whole"
+    pretrain_distributed(corpus, whole, tmp_path / "record-whole", *args)
+
+    out = tmp_path / "out"
+    command, env = pretrain_launch(corpus, out, tmp_path / "record-killed", *args)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoints = staging_dir(out) / "checkpoints"
+    deadline = time.monotonic() + 300
+    try:
+        while last_checkpoint(checkpoints) is None and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        # torchrun starts each rank in a session of its own: the ranks are killed by pid, then the launcher.
+        for child in psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]:
+            os.kill(child.pid, signal.SIGKILL)
+        process.wait()
+    resumed_from = int(Path(last_checkpoint(checkpoints)).name.split("-")[-1])
+    time.sleep(1)
+    assert resumed_from < 12 and not out.exists(), "the killed run stopped before its end"
+
+    command, env = pretrain_launch(corpus, out, tmp_path / "record-resumed", *args, "--resume")
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+                                              if "Error" in line or "error" in line)[-3000:]
+    whole_ranks, resumed_ranks = consumed(tmp_path / "record-whole"), consumed(tmp_path / "record-resumed")
+    for rank in (0, 1):
+        assert resumed_ranks[rank] == [row for row in whole_ranks[rank] if row["step"] >= resumed_from]
+    a, b = (json.loads((folder / "results.json").read_text())["per_seed"][0]["metrics"]["validation"]
+            for folder in (whole, out))
+    assert a["perplexity"] == pytest.approx(b["perplexity"], rel=1e-6)
+    weights_a, weights_b = load_file(whole / "model.safetensors"), load_file(out / "model.safetensors")
+    assert weights_a.keys() == weights_b.keys()
+    assert all(np.allclose(weights_a[k], weights_b[k], rtol=1e-5, atol=1e-6) for k in weights_a)
+    assert not staging_dir(out).exists()

@@ -15,7 +15,7 @@ import click
 @click.option("--dataset-config", metavar="NAME", help="Config of the corpus repo [default: its default].")
 @click.option("--dataset-split", metavar="NAME", help="Split of the corpus repo to train on [default: train].")
 @click.option("--streaming", is_flag=True,
-              help="Read the corpus repo as it is needed instead of downloading it first.")
+              help="Read the corpus as a stream, as it is needed (a repo is not downloaded first); needs --max-steps.")
 @click.option("--validation-split", metavar="NAME",
               help="Split of the corpus repo to validate on [default: validation when it has one, "
                    "else its held-out end].")
@@ -43,12 +43,20 @@ import click
 @click.option("--validation-fraction", type=click.FloatRange(0, 0.5, min_open=True), default=0.05, show_default=True,
               help="Held-out end of the corpus for validation perplexity (by characters; by rows for a repo "
                    "without a validation split).")
+@click.option("--max-steps", type=click.IntRange(min=1),
+              help="Train for N optimizer steps instead of epochs (a corpus read once; required with --streaming).")
+@click.option("--save-steps", type=click.IntRange(min=1), help="Checkpoint (and evaluate) every N steps.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint, mid-stream.")
+@click.option("--tokenizer-sample-docs", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Train the tokenizer on at most the first N training documents.")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--bootstrap-resamples", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to train_log.jsonl).")
-def cli(corpus, text_column, dataset_revision, dataset_config, dataset_split, streaming, validation_split, objective, output_dir, from_model, size, tokenizer, train_tokenizer, vocab_size, epochs, block_size,
+def cli(corpus, text_column, dataset_revision, dataset_config, dataset_split, streaming, validation_split, objective,
+        output_dir, from_model, size, tokenizer, train_tokenizer, vocab_size, epochs, block_size,
         batch_size, learning_rate, warmup_ratio, weight_decay, mlm_probability, max_train_samples,
-        validation_fraction, seed, bootstrap_resamples, no_progress) -> None:
+        validation_fraction, max_steps, save_steps, resume, tokenizer_sample_docs, seed, bootstrap_resamples,
+        no_progress) -> None:
     """Pre-train a language model on CORPUS: a text file, a folder of .txt, .txt.gz and .jsonl files,
     or a dataset repo NS/NAME on the hub.
 
@@ -61,9 +69,12 @@ def cli(corpus, text_column, dataset_revision, dataset_config, dataset_split, st
       hubkit pretrain reviews.txt --objective mlm --from sentence-transformers/all-MiniLM-L6-v2 --output-dir mlm
       hubkit pretrain input.txt --objective clm --size tiny --train-tokenizer --output-dir gpt
       hubkit pretrain acme/web-text --text-column text --streaming --objective clm --size tiny --output-dir gpt
+      torchrun --nproc_per_node 2 -m hubkit.cli pretrain big.txt --objective clm --size small --max-steps 10000 \\
+        --save-steps 500 --output-dir gpt
     """
     from hubkit.cli._console import quiet_libraries, show_progress
-    from hubkit.train.pretrain import PretrainRequest, pretrain
+    from hubkit.train.errors import TrainingInterrupted
+    from hubkit.train.pretrain import PretrainRequest, is_main_process, pretrain
 
     if not show_progress(no_progress):
         quiet_libraries()
@@ -75,12 +86,22 @@ def cli(corpus, text_column, dataset_revision, dataset_config, dataset_split, st
         weight_decay=weight_decay, mlm_probability=mlm_probability, max_train_samples=max_train_samples,
         validation_fraction=validation_fraction, seed=seed, n_resamples=bootstrap_resamples, progress=not no_progress,
         text_column=text_column, dataset_revision=dataset_revision, dataset_config=dataset_config,
-        dataset_split=dataset_split, streaming=streaming, validation_split=validation_split)
+        dataset_split=dataset_split, streaming=streaming, validation_split=validation_split, max_steps=max_steps,
+        save_steps=save_steps, resume=resume, tokenizer_sample_docs=tokenizer_sample_docs)
     try:
         results = pretrain(request)
+    except TrainingInterrupted as stop:
+        message = (f"interrupted at step {stop.step}, before the first checkpoint; nothing to resume"
+                   if stop.checkpoint_step is None else
+                   f"interrupted at step {stop.step} (last checkpoint: step {stop.checkpoint_step}); "
+                   "rerun the same command with --resume to continue")
+        click.echo(message, err=True)
+        click.get_current_context().exit(130)
     except _expected_errors() as exc:
         message = str(exc).strip()
         raise click.ClickException(message.splitlines()[0] if message else type(exc).__name__) from None
+    if not is_main_process():
+        return
     validation = results["per_seed"][0]["metrics"]["validation"]
     interval = validation.get("confidence_intervals", {}).get("perplexity")
     shown = f" (95% CI {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""

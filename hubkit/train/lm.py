@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hubkit.train.errors import TrainingError
-from hubkit.train.lm_blocks import (BlockCollator, blocks_dataset, cut_blocks, document_separator, mask_eval_blocks,
-                                    special_wrapping, token_stream)
+from hubkit.train.lm_blocks import (BlockCollator, EvalMasker, build_block_file, build_streamed_block_file,
+                                    stream_blocks)
 from hubkit.train.task import TaskAdapter, register
 
 OBJECTIVES = ("auto", "mlm", "clm")
@@ -78,6 +80,12 @@ class LanguageModelingTask(TaskAdapter):
         if not 0.0 < recipe.mlm_probability < 1.0:
             raise TrainingError(f"the masking probability must be between 0 and 1, got {recipe.mlm_probability}")
         self.objective: str | None = None if recipe.objective == "auto" else recipe.objective
+        # Set by ``hubkit pretrain``: the corpus's identity, which keys the on-disk block cache. Without
+        # it (``hubkit train``, ``hubkit eval``) blocks are built for the run in a temporary folder.
+        self.corpus_fingerprint: str | None = None
+        # Per split name: "hit" when its blocks came from the cache, "built" when tokenized by this run.
+        self.cache_events: dict[str, str] = {}
+        self._scratch: tempfile.TemporaryDirectory | None = None
 
     @property
     def pipeline_tag(self) -> str:  # type: ignore[override]
@@ -111,20 +119,63 @@ class LanguageModelingTask(TaskAdapter):
                                 "none (use objective clm, or a BERT-style tokenizer)")
 
     def tokenize(self, tokenizer, dataset, training: bool):
-        """Blocks of ``block_size`` tokens over the whole split; MLM validation blocks come pre-masked."""
+        """Blocks of ``block_size`` tokens over the whole split; MLM validation blocks come pre-masked.
+
+        A map-style split becomes a memory-mapped Arrow file of blocks (from the block cache when the
+        corpus is known); a streamed training split becomes a lazy stream of blocks, and a streamed
+        validation split is written to disk, since it is scored several times.
+        """
+        import datasets
+
         if self.objective is None:
             self.objective = "mlm" if tokenizer.mask_token_id is not None else "clm"
         self._check_tokenizer(tokenizer)
-        prefix, suffix = special_wrapping(tokenizer)
-        stream = token_stream(tokenizer, dataset[self.text_column], document_separator(tokenizer, self.objective))
-        blocks = cut_blocks(stream, self.recipe.block_size, prefix, suffix)
-        if not blocks:
-            name = getattr(dataset, "split", None) or ("training" if training else "evaluation")
+        name = str(getattr(dataset, "split", None) or ("train" if training else "validation"))
+        block_size = self.recipe.block_size
+        if isinstance(dataset, datasets.IterableDataset):
+            if training:
+                blocks = stream_blocks(dataset, tokenizer, self.text_column, self.objective, block_size)
+                if next(iter(blocks.take(1)), None) is None:
+                    raise TrainingError(f"the {name} split holds no text to train or score on")
+                return blocks
+            path = build_streamed_block_file(dataset, tokenizer, self.text_column, self.objective, block_size,
+                                             self._scratch_folder(), self._masker(tokenizer, training))
+        else:
+            def build(folder: Path) -> Path:
+                return build_block_file(dataset, tokenizer, self.text_column, self.objective, block_size, folder,
+                                        self._masker(tokenizer, training))
+
+            if self.corpus_fingerprint is None:
+                path = build(self._scratch_folder())
+            else:
+                path, hit = self._cached(tokenizer, name, training, build)
+                # The first use says how this run got the split (a split scored twice hits its own entry).
+                self.cache_events.setdefault(name, "hit" if hit else "built")
+        blocks = datasets.Dataset.from_file(str(path))
+        if len(blocks) == 0:
             raise TrainingError(f"the {name} split holds no text to train or score on")
-        if training or self.objective == "clm":
-            return blocks_dataset(blocks)
-        masked, labels = mask_eval_blocks(blocks, self.collator(tokenizer))
-        return blocks_dataset(masked, labels)
+        return blocks
+
+    def _masker(self, tokenizer, training: bool) -> EvalMasker | None:
+        """Validation MLM blocks are masked once when written; training blocks are masked per batch."""
+        return None if training or self.objective == "clm" else EvalMasker(self.collator(tokenizer))
+
+    def _scratch_folder(self) -> Path:
+        """A fresh folder for one split's blocks, removed with this adapter (or at exit)."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="hubkit-blocks-")
+        return Path(tempfile.mkdtemp(dir=self._scratch.name))
+
+    def _cached(self, tokenizer, name: str, training: bool, build) -> tuple[Path, bool]:
+        from hubkit.train.block_cache import cached_blocks, tokenizer_fingerprint
+        from hubkit.train.lm_blocks import EVAL_MASK_SEED
+
+        fields = {"corpus": self.corpus_fingerprint, "split": name, "tokenizer": tokenizer_fingerprint(tokenizer),
+                  "block_size": self.recipe.block_size, "objective": self.objective, "masked": not training
+                  and self.objective == "mlm"}
+        if fields["masked"]:
+            fields.update(mask_seed=EVAL_MASK_SEED, mlm_probability=self.recipe.mlm_probability)
+        return cached_blocks(fields, build)
 
     def collator(self, tokenizer):
         self._check_tokenizer(tokenizer)
@@ -141,7 +192,7 @@ class LanguageModelingTask(TaskAdapter):
     def usage_examples(self, raw, predictions: dict[str, Any], tokenizer) -> dict[str, Any] | None:
         """A prompt from the split's text: its first words, with one word masked for a masked LM.
         Block losses have no readable output, so the card's snippet shows the model's own guesses."""
-        words = next((text.split() for text in raw[self.text_column] if len(text.split()) >= 8), None)
+        words = next((text.split() for text in _texts(raw, self.text_column) if len(text.split()) >= 8), None)
         if words is None:
             return None
         words = words[:12]
@@ -167,6 +218,11 @@ class LanguageModelingTask(TaskAdapter):
         if n_resamples > 0:
             scores["confidence_intervals"] = {"perplexity": result["confidence_intervals"]["perplexity"]}
         return scores
+
+
+def _texts(raw, column: str):
+    """The split's texts one at a time (a streamed split has no column to index, a large one should not be listed)."""
+    return (row[column] for row in (raw if not hasattr(raw, "select_columns") else raw.select_columns([column])))
 
 
 def block_hashes(blocks) -> list[str]:

@@ -14,11 +14,21 @@ numbers:
 - validation blocks for MLM are masked once, with a fixed seed, when they are built: every
   evaluation (at every epoch, for every training seed, before and after training) scores the same
   masked tokens, so perplexities are reproducible and comparable.
+
+Memory does not grow with the corpus: texts are tokenized by ``datasets.map`` into Arrow files on
+disk (in parallel for a large corpus), and blocks are cut from that token stream a batch at a time,
+carrying the remainder of one batch into the next, and written to an Arrow file that is memory-mapped
+for training (:func:`build_block_file`). A streamed corpus (``datasets.IterableDataset``) is cut the
+same way, lazily, as it is read (:func:`stream_blocks`). The blocks are the same as cutting one
+stream of the whole split at once (:func:`token_stream` and :func:`cut_blocks`, kept as the rule's
+plain statement).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +41,12 @@ EVAL_MASK_SEED = 20_240_617
 MASK_REPLACE, RANDOM_REPLACE = 0.8, 0.1
 TOKENIZE_BATCH = 1000
 MIN_TAIL = 2
+# Blocks are masked and written in chunks of this many (the fixed evaluation masks depend on it).
+BLOCK_CHUNK = 1024
+# Tokenized rows read back per step when cutting blocks: bounds memory whatever the corpus size.
+CUT_BATCH = 10_000
+# Below this many documents a single process tokenizes faster than starting workers.
+PARALLEL_MIN_DOCS = 100_000
 
 
 def special_wrapping(tokenizer) -> tuple[list[int], list[int]]:
@@ -75,22 +91,46 @@ def token_stream(tokenizer, texts: Iterable[str], separator: int | None) -> np.n
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
 
 
-def cut_blocks(stream: np.ndarray, block_size: int, prefix: Sequence[int], suffix: Sequence[int]) -> list[np.ndarray]:
-    """The stream in blocks of ``block_size`` tokens, special tokens included; the tail is kept
-    as a shorter last block when it holds at least ``MIN_TAIL`` tokens."""
+def content_size(block_size: int, prefix: Sequence[int], suffix: Sequence[int]) -> int:
+    """Text tokens per block once the special tokens are in; refused when nothing would fit."""
     content = block_size - len(prefix) - len(suffix)
     if content < MIN_TAIL:
         raise TrainingError(f"block size {block_size} leaves no room for text after the tokenizer's "
                             f"{len(prefix) + len(suffix)} special tokens; use a larger --block-size")
-    n_full = len(stream) // content
-    full = stream[:n_full * content].reshape(n_full, content)
-    head = np.tile(np.asarray(prefix, dtype=np.int64), (n_full, 1))
-    tail_ids = np.asarray(suffix, dtype=np.int64)
-    blocks = list(np.concatenate([head, full, np.tile(tail_ids, (n_full, 1))], axis=1))
-    rest = stream[n_full * content:]
-    if len(rest) >= MIN_TAIL:
-        blocks.append(np.concatenate([np.asarray(prefix, dtype=np.int64), rest, tail_ids]))
-    return blocks
+    return content
+
+
+def _wrap(rows: np.ndarray, prefix: Sequence[int], suffix: Sequence[int]) -> np.ndarray:
+    """Each row of a 2-D array of text tokens with the special tokens around it."""
+    head = np.tile(np.asarray(prefix, dtype=np.int64), (len(rows), 1))
+    tail = np.tile(np.asarray(suffix, dtype=np.int64), (len(rows), 1))
+    return np.concatenate([head, rows, tail], axis=1)
+
+
+def cut_blocks(stream: np.ndarray, block_size: int, prefix: Sequence[int], suffix: Sequence[int]) -> list[np.ndarray]:
+    """The stream in blocks of ``block_size`` tokens, special tokens included; the tail is kept
+    as a shorter last block when it holds at least ``MIN_TAIL`` tokens."""
+    return list(iter_blocks([stream], block_size, prefix, suffix))
+
+
+def iter_blocks(pieces: Iterable[np.ndarray], block_size: int, prefix: Sequence[int],
+                suffix: Sequence[int]) -> Iterator[np.ndarray]:
+    """The blocks of the stream that ``pieces`` make end to end, cut as they arrive.
+
+    Only one piece and the remainder of the previous one are held at a time, so the stream can be
+    any length; the blocks are those :func:`cut_blocks` gives for the whole stream at once.
+    """
+    content = content_size(block_size, prefix, suffix)
+    carry = np.zeros(0, dtype=np.int64)
+    for piece in pieces:
+        stream = np.concatenate([carry, np.asarray(piece, dtype=np.int64)]) if len(carry) else np.asarray(
+            piece, dtype=np.int64)
+        n_full = len(stream) // content
+        if n_full:
+            yield from _wrap(stream[:n_full * content].reshape(n_full, content), prefix, suffix)
+        carry = stream[n_full * content:]
+    if len(carry) >= MIN_TAIL:
+        yield np.concatenate([np.asarray(prefix, dtype=np.int64), carry, np.asarray(suffix, dtype=np.int64)])
 
 
 def mask_tokens(ids, maskable, probability: float, mask_id: int, vocab_size: int, generator=None):
@@ -186,19 +226,178 @@ def blocks_dataset(blocks: list[np.ndarray], labels: list[np.ndarray] | None = N
     return datasets.Dataset(datasets.table.InMemoryTable(pa.table(table)))
 
 
-def mask_eval_blocks(blocks: list[np.ndarray], collator: BlockCollator) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Mask validation blocks once, deterministically (``EVAL_MASK_SEED``), keeping their labels."""
-    import torch
+class EvalMasker:
+    """Masks validation blocks once, deterministically (``EVAL_MASK_SEED``), keeping their labels.
 
-    generator = torch.Generator().manual_seed(EVAL_MASK_SEED)
-    masked_rows: list[np.ndarray] = []
-    label_rows: list[np.ndarray] = []
-    for start in range(0, len(blocks), 1024):
-        chunk = blocks[start:start + 1024]
+    Blocks are masked in chunks of ``BLOCK_CHUNK`` as they are cut, from one generator, so a split
+    written a chunk at a time gets the very masks it would get masked all at once.
+    """
+
+    def __init__(self, collator: BlockCollator):
+        import torch
+
+        self.collator = collator
+        self.generator = torch.Generator().manual_seed(EVAL_MASK_SEED)
+
+    def __call__(self, chunk: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        collator = self.collator
         ids, attention = pad_rows(chunk, collator.pad_id)
         masked, labels = mask_tokens(ids, collator.maskable(ids, attention), collator.mlm_probability,
-                                     collator.mask_id, collator.vocab_size, generator=generator)
-        for row, block in enumerate(chunk):
-            masked_rows.append(masked[row, :len(block)].numpy())
-            label_rows.append(labels[row, :len(block)].numpy())
+                                     collator.mask_id, collator.vocab_size, generator=self.generator)
+        return ([masked[row, :len(block)].numpy() for row, block in enumerate(chunk)],
+                [labels[row, :len(block)].numpy() for row, block in enumerate(chunk)])
+
+
+def mask_eval_blocks(blocks: list[np.ndarray], collator: BlockCollator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Mask validation blocks once, deterministically (``EVAL_MASK_SEED``), keeping their labels."""
+    masker = EvalMasker(collator)
+    masked_rows: list[np.ndarray] = []
+    label_rows: list[np.ndarray] = []
+    for start in range(0, len(blocks), BLOCK_CHUNK):
+        masked, labels = masker(blocks[start:start + BLOCK_CHUNK])
+        masked_rows.extend(masked)
+        label_rows.extend(labels)
     return masked_rows, label_rows
+
+
+def document_encoder(tokenizer, text_column: str, separator: int | None) -> Callable[[dict], dict]:
+    """A batched ``datasets.map`` function: each non-blank text as token ids, ``separator`` after it."""
+    tail = [separator] if separator is not None else []
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        texts = [text for text in batch[text_column] if text and text.strip()]
+        ids = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"] if texts else []
+        return {"ids": [row + tail for row in ids]}
+
+    return encode
+
+
+def _ids_features():
+    import datasets
+
+    return datasets.Features({"ids": datasets.List(datasets.Value("int32"))})
+
+
+def _block_schema(with_labels: bool):
+    import pyarrow as pa
+
+    fields = [("input_ids", pa.list_(pa.int32())), ("length", pa.int32())]
+    if with_labels:
+        fields.append(("labels", pa.list_(pa.int32())))
+    return pa.schema(fields)
+
+
+def _list_column(rows: Sequence[np.ndarray]):
+    import pyarrow as pa
+
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int32)
+    values = np.concatenate(rows).astype(np.int32) if len(rows) else np.zeros(0, dtype=np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
+
+
+def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | None = None) -> int:
+    """Write blocks to an Arrow stream file ``BLOCK_CHUNK`` at a time (masked when ``masker``); how many."""
+    import pyarrow as pa
+
+    schema = _block_schema(masker is not None)
+    count = 0
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        iterator = iter(blocks)
+        while chunk := list(itertools.islice(iterator, BLOCK_CHUNK)):
+            columns = {"length": pa.array([len(b) for b in chunk], pa.int32())}
+            if masker is None:
+                columns["input_ids"] = _list_column(chunk)
+            else:
+                masked, labels = masker(chunk)
+                columns["input_ids"], columns["labels"] = _list_column(masked), _list_column(labels)
+            writer.write_batch(pa.record_batch([columns[name] for name in schema.names], schema=schema))
+            count += len(chunk)
+    return count
+
+
+def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path, num_proc: int | None = None):
+    """The split's documents as token ids, by a batched ``datasets.map`` into Arrow files in ``folder``.
+
+    ``num_proc`` defaults to the CPU count (at most 8) for a split of ``PARALLEL_MIN_DOCS`` documents
+    or more; smaller splits are tokenized in this process.
+    """
+    import os
+
+    import datasets
+
+    if num_proc is None:
+        num_proc = min(os.cpu_count() or 1, 8) if len(dataset) >= PARALLEL_MIN_DOCS else 1
+    num_proc = num_proc if num_proc > 1 else None
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        return dataset.map(encode, batched=True, batch_size=TOKENIZE_BATCH, remove_columns=dataset.column_names,
+                           features=_ids_features(), num_proc=num_proc, load_from_cache_file=False,
+                           cache_file_name=str(folder / "ids.arrow"), desc="Tokenizing")
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
+
+
+def token_pieces(tokenized) -> Iterator[np.ndarray]:
+    """The token stream of an on-disk tokenized split, ``CUT_BATCH`` documents at a time, as flat arrays
+    read straight from Arrow (no Python list per document)."""
+    for table in tokenized.with_format("arrow").iter(batch_size=CUT_BATCH):
+        yield table.column("ids").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+
+
+def build_block_file(dataset, tokenizer, text_column: str, objective: str, block_size: int, folder: Path,
+                     masker: EvalMasker | None = None, num_proc: int | None = None) -> Path:
+    """Tokenize a map-style split and cut it into blocks in ``folder/blocks.arrow``; the token ids in
+    between are deleted. Memory holds one batch of documents and one chunk of blocks at a time."""
+    prefix, suffix = special_wrapping(tokenizer)
+    content_size(block_size, prefix, suffix)  # a block size with no room for text is refused before any work
+    encode = document_encoder(tokenizer, text_column, document_separator(tokenizer, objective))
+    tokenized = tokenize_to_disk(dataset, encode, folder, num_proc)
+    path = folder / "blocks.arrow"
+    write_blocks(iter_blocks(token_pieces(tokenized), block_size, prefix, suffix), path, masker)
+    del tokenized
+    for leftover in folder.glob("ids*.arrow"):
+        leftover.unlink()
+    return path
+
+
+def streamed_pieces(dataset, encode: Callable[[dict], dict]) -> Iterator[np.ndarray]:
+    """The token stream of a streamed split, tokenized ``TOKENIZE_BATCH`` documents at a time as it is read."""
+    for batch in dataset.iter(batch_size=TOKENIZE_BATCH):
+        ids = encode(batch)["ids"]
+        if ids:
+            yield np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64)
+
+
+def _stream_rows(dataset, tokenizer, text_column: str, objective: str, block_size: int) -> Iterator[dict]:
+    prefix, suffix = special_wrapping(tokenizer)
+    encode = document_encoder(tokenizer, text_column, document_separator(tokenizer, objective))
+    for block in iter_blocks(streamed_pieces(dataset, encode), block_size, prefix, suffix):
+        yield {"input_ids": block.astype(np.int32).tolist(), "length": len(block)}
+
+
+def stream_blocks(dataset, tokenizer, text_column: str, objective: str, block_size: int):
+    """Training blocks of a streamed split, as a lazy ``datasets.IterableDataset``: nothing is read
+    until the Trainer iterates it, and the same stream gives the same blocks in the same order (which
+    is what lets a resumed run skip the batches it has already trained on)."""
+    import functools
+
+    import datasets
+
+    prefix, suffix = special_wrapping(tokenizer)
+    content_size(block_size, prefix, suffix)
+    features = datasets.Features({"input_ids": datasets.List(datasets.Value("int32")),
+                                  "length": datasets.Value("int32")})
+    generator = functools.partial(_stream_rows, dataset, tokenizer, text_column, objective, block_size)
+    return datasets.IterableDataset.from_generator(generator, features=features)
+
+
+def build_streamed_block_file(dataset, tokenizer, text_column: str, objective: str, block_size: int, folder: Path,
+                              masker: EvalMasker | None = None) -> Path:
+    """A streamed split's blocks written to ``folder/blocks.arrow`` (validation: scored several times)."""
+    prefix, suffix = special_wrapping(tokenizer)
+    encode = document_encoder(tokenizer, text_column, document_separator(tokenizer, objective))
+    path = folder / "blocks.arrow"
+    write_blocks(iter_blocks(streamed_pieces(dataset, encode), block_size, prefix, suffix), path, masker)
+    return path

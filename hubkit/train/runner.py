@@ -34,6 +34,10 @@ USAGE_EXAMPLES = "usage_examples.json"
 TRAIN_LOG = "train_log.jsonl"
 DEFAULT_CHECKPOINT_MINUTES = 5.0
 REPORT_TO = ("none", "tensorboard", "trackio")
+# A folder: each rank appends the sha256 of every training block it consumes, per step, to
+# blocks-rank<N>.jsonl there. For checking that ranks see disjoint data and that a resumed run sees
+# what an uninterrupted one does; off (and free) unless set.
+RECORD_BLOCKS_ENV = "HUBKIT_RECORD_BLOCKS"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +56,9 @@ class TrainerOptions:
     save_steps: int | None = None
     report_to: str = "none"
     checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES
+    # Optimizer steps to train for instead of the recipe's epochs: a corpus read once (a stream has no
+    # length to count epochs by). None: the epochs decide.
+    max_steps: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -228,10 +235,12 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
     from hubkit.train.device import attention_implementation, detect, use_attention
 
     use_attention(model, attention_implementation(detect()))  # SDPA on a GPU; the CPU keeps the model's default
+    train_raw = node_shard(train_raw)
     train_tok = adapter.tokenize(tokenizer, train_raw, training=True)
     eval_tok = {name: adapter.tokenize(tokenizer, split, training=False) for name, split in eval_splits.items()}
     validation = eval_tok.get("validation")
-    args = training_arguments(adapter, recipe, seed, output_dir / CHECKPOINTS, len(train_tok),
+    n_train = len(train_tok) if hasattr(train_tok, "__len__") else None
+    args = training_arguments(adapter, recipe, seed, output_dir / CHECKPOINTS, n_train,
                               has_validation=validation is not None, save=save, progress=progress, options=options)
     trainer = _trainer(adapter, recipe, model, args, tokenizer, train_tok, validation, output_dir, progress,
                        checkpoint_seconds=options.checkpoint_minutes * 60 if save else None)
@@ -245,6 +254,24 @@ def train_one_seed(adapter: TaskAdapter, recipe: Recipe, model_path: str, load_k
         # JSON above already records them, so the pickle is not kept (and never pushed).
         (output_dir / "training_args.bin").unlink(missing_ok=True)
     return SeedRun(seed, output_dir, metrics, runtime, trainer.state.log_history)
+
+
+def node_shard(train_raw):
+    """This rank's share of a streamed training split (``split_dataset_by_node``), read by it alone.
+
+    A map-style split is shared out by the Trainer's distributed sampler; a stream has no indices to
+    sample, so each rank keeps every WORLD_SIZE-th document (or its own files, when they divide
+    evenly) and tokenizes only those. The Trainer is then told not to shard it again
+    (:class:`HubkitTrainer`).
+    """
+    import datasets
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1 or not isinstance(train_raw, datasets.IterableDataset):
+        return train_raw
+    from datasets.distributed import split_dataset_by_node
+
+    return split_dataset_by_node(train_raw, rank=int(os.environ.get("RANK", "0")), world_size=world)
 
 
 def portable_arguments(text: str, output_dir: Path) -> str:
@@ -344,7 +371,7 @@ def _cadence(options: TrainerOptions, has_validation: bool, save: bool, load_bes
     return values
 
 
-def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoints: Path, n_train: int, *,
+def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoints: Path, n_train: int | None, *,
                        has_validation: bool, save: bool, progress: bool, options: TrainerOptions | None = None):
     """The ``TrainingArguments`` of one seed: the recipe's values, plus what the device, task and options decide."""
     import torch
@@ -358,13 +385,16 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
     check_report_to(options.report_to)
     selection = adapter.selection_metric or "loss"
     load_best = has_validation and save
-    optimizer_steps = n_train // (recipe.batch_size * options.gradient_accumulation_steps)
+    if n_train is None and not options.max_steps:
+        raise TrainingError("a streamed training split has no length to count epochs by; pass --max-steps")
+    optimizer_steps = options.max_steps or n_train // (recipe.batch_size * options.gradient_accumulation_steps)
     return TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=recipe.batch_size,
         per_device_eval_batch_size=recipe.batch_size * 2,
         learning_rate=recipe.learning_rate,
         num_train_epochs=recipe.epochs,
+        max_steps=options.max_steps or -1,
         warmup_steps=recipe.warmup_ratio,  # transformers 5 reads a value below 1 as a fraction of the steps
         weight_decay=recipe.weight_decay,
         lr_scheduler_type="linear",
@@ -402,9 +432,7 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
 
 def _trainer(adapter: TaskAdapter, recipe: Recipe, model, args, tokenizer, train_tok, validation, output_dir: Path,
              progress: bool, checkpoint_seconds: float | None = None):
-    from transformers import Trainer
-
-    trainer = Trainer(
+    trainer = hubkit_trainer_class()(
         model=model, args=args, train_dataset=train_tok, eval_dataset=validation,
         data_collator=DropKeys(adapter.collator(tokenizer)), processing_class=tokenizer,
         compute_metrics=adapter.compute_metrics if adapter.selection_metric else None,
@@ -420,6 +448,58 @@ def _trainer(adapter: TaskAdapter, recipe: Recipe, model, args, tokenizer, train
 
         trainer.remove_callback(PrinterCallback)
     return trainer
+
+
+def hubkit_trainer_class():
+    """The transformers ``Trainer`` with two additions (a function so transformers is imported lazily).
+
+    - A training stream already split by node (:func:`node_shard`) is not handed to accelerate's
+      sharding, which would split it a second time (or, by default, read it all on rank 0 and
+      dispatch the batches); it is wrapped for this process alone.
+    - With ``HUBKIT_RECORD_BLOCKS`` set, the blocks of every training batch are recorded.
+    """
+    from transformers import Trainer
+
+    class HubkitTrainer(Trainer):
+        def get_train_dataloader(self):
+            import datasets
+
+            if self.args.world_size <= 1 or not isinstance(self.train_dataset, datasets.IterableDataset):
+                return super().get_train_dataloader()
+            from accelerate.data_loader import prepare_data_loader
+            from torch.utils.data import DataLoader
+
+            loader = DataLoader(self.train_dataset, batch_size=self._train_batch_size, collate_fn=self.data_collator,
+                                num_workers=0, pin_memory=self.args.dataloader_pin_memory)
+            return prepare_data_loader(loader, self.args.device, num_processes=1, process_index=0,
+                                       put_on_device=True, dispatch_batches=False)
+
+        def training_step(self, model, inputs, *args, **kwargs):
+            folder = os.environ.get(RECORD_BLOCKS_ENV)
+            if folder:
+                record_blocks(Path(folder), self.args.process_index, self.state.global_step, inputs)
+            return super().training_step(model, inputs, *args, **kwargs)
+
+    return HubkitTrainer
+
+
+def record_blocks(folder: Path, rank: int, step: int, inputs: dict) -> None:
+    """Append the sha256 of each block of a training batch, as :func:`hubkit.train.lm.block_hashes` names
+    an unmasked block: the masked tokens are put back from the labels, the padding cut off."""
+    import hashlib
+
+    import torch
+
+    ids, attention = inputs["input_ids"], inputs["attention_mask"]
+    labels = inputs.get("labels")
+    original = torch.where(labels != -100, labels, ids) if labels is not None else ids
+    hashes = []
+    for row, mask in zip(original.tolist(), attention.tolist()):
+        tokens = [t for t, keep in zip(row, mask) if keep]
+        hashes.append(hashlib.sha256(json.dumps({"input_ids": tokens}, separators=(",", ":")).encode()).hexdigest())
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"blocks-rank{rank}.jsonl", "a") as handle:
+        handle.write(json.dumps({"step": step, "blocks": hashes}) + "\n")
 
 
 def _train(trainer, resume_from: str | None, batch_size: int, checkpoints: Path | None = None) -> float:

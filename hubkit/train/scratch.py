@@ -10,7 +10,7 @@ transformers tokenizer class of their family so that ``AutoTokenizer`` and ``pip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,11 @@ def minimum_vocab_size(objective: str) -> int:
     return BYTE_ALPHABET + len(BPE_SPECIALS) if objective == "clm" else len(WORDPIECE_SPECIALS) + 1
 
 
-def train_tokenizer(texts: Sequence[str], objective: str, vocab_size: int, max_length: int):
+def train_tokenizer(texts: Iterable[str], objective: str, vocab_size: int, max_length: int):
     """A WordPiece (mlm) or byte-level BPE (clm) tokenizer with at most ``vocab_size`` tokens.
+
+    ``texts`` is read once, as an iterator: a corpus larger than memory is passed as a lazy (capped)
+    sample, never as a list.
 
     A small corpus may run out of merges before reaching ``vocab_size``; the tokenizer is then
     smaller (``len(tokenizer)`` says by how much). A vocabulary smaller than the corpus's
@@ -56,7 +59,7 @@ def train_tokenizer(texts: Sequence[str], objective: str, vocab_size: int, max_l
         backend.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=BPE_SPECIALS, show_progress=False,
                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    backend.train_from_iterator(texts, trainer, length=len(texts))
+    backend.train_from_iterator(texts, trainer, length=len(texts) if hasattr(texts, "__len__") else None)
     if backend.get_vocab_size() > vocab_size:
         raise TrainingError(f"vocab size {vocab_size} is too small for this corpus: its characters alone need "
                             f"{backend.get_vocab_size()} tokens")
