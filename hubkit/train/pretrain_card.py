@@ -103,10 +103,14 @@ def pretrain_command(results: dict[str, Any], request: Any) -> str:
     if request.tokenizer:
         parts += ["--tokenizer", request.tokenizer if is_hub_id(request.tokenizer) else "PATH/TO/TOKENIZER"]
     elif request.train_tokenizer:
-        parts += ["--train-tokenizer", "--vocab-size", str(results["tokenizer"]["vocab_size_requested"])]
+        parts += ["--train-tokenizer", "--vocab-size", str(results["tokenizer"]["vocab_size_requested"]),
+                  "--tokenizer-sample-docs", str(request.tokenizer_sample_docs)]
     recipe = results["recipe"]
-    parts += ["--block-size", str(recipe["block_size"]), "--batch-size", str(recipe["batch_size"]),
-              "--epochs", f"{recipe['epochs']:g}", "--learning-rate", f"{recipe['learning_rate']:g}",
+    # A run is as long as its --max-steps (a streamed corpus has no epochs) or its epochs, never both.
+    length = (["--max-steps", str(recipe["max_steps"])] if recipe.get("max_steps")
+              else ["--epochs", f"{recipe['epochs']:g}"])
+    parts += ["--block-size", str(recipe["block_size"]), "--batch-size", str(recipe["batch_size"]), *length,
+              "--learning-rate", f"{recipe['learning_rate']:g}",
               "--warmup-ratio", f"{recipe['warmup_ratio']:g}", "--weight-decay", f"{recipe['weight_decay']:g}"]
     if request.objective == "mlm":
         parts += ["--mlm-probability", f"{recipe['mlm_probability']:g}"]
