@@ -201,6 +201,8 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     lines = source_lines(args.data_root)
+    if args.work_dir:
+        Path(args.work_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pretrain-scale-", dir=args.work_dir) as work:
         rows = []
         print("RSS: peak resident set of the main process (ru_maxrss) / peak anonymous memory of it and its "

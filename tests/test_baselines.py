@@ -35,7 +35,11 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     from hubkit.baselines import record
 
     out = tmp_path / "sweep"
-    args = ["sst2", "mrpc", *glue(real_data), "--output-dir", out, "--model", tiny_bert, "--seeds", "1,2", *SMOKE]
+    # Three epochs whatever the table's recipes say, so that a unit has a checkpoint to be killed after.
+    epochs = tmp_path / "three-epochs.yaml"
+    epochs.write_text("epochs: 3\n")
+    args = ["sst2", "mrpc", *glue(real_data), "--output-dir", out, "--model", tiny_bert, "--seeds", "1,2",
+            "--recipe-file", epochs, *SMOKE]
     first = subprocess.Popen(baselines_command(*args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              env=os.environ.copy())
     marker = out / "sst2" / "seed-1.done.json"
@@ -85,7 +89,7 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
         best = row["values"][row["seeds"].index(row["best_seed"])]
         assert len(row["values"]) == 2 and row["ci95"][0] <= best <= row["ci95"][1]
         assert row["eval_examples"] == 48 and row["train_examples"] == 32 and row["hardware"]
-        assert row["wall_time_s"] > 0
+        assert row["wall_time_s"] > 0 and row["recipe"]["epochs"] == 3
     sst2 = rows[("sst2", "validation", "accuracy")]
     assert sst2["reference"]["value"] == 91.5 and "unilm" in sst2["reference"]["source"]
     assert sst2["gap_points"] == pytest.approx(sst2["mean"] * 100 - 91.5)
