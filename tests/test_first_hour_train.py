@@ -75,6 +75,9 @@ def test_ctrl_c_names_the_resume_command_and_resume_continues(tiny_bert, sst2, t
     assert "Traceback" not in stderr and "Aborted!" not in stderr
     saved = int(lines[0].split("last checkpoint: step ")[1].split(")")[0])
     assert saved >= 2 and saved < 90
+    # The first Ctrl-C finishes the step and saves it: nothing done before the signal is lost.
+    assert "stopping after this step and saving a checkpoint" in stderr
+    assert lines[0].startswith(f"interrupted at step {saved} (last checkpoint: step {saved})"), lines[0]
 
     resumed = hubkit(*args, "--resume")
     assert resumed.exit_code == 0, resumed.output

@@ -504,12 +504,19 @@ def record_blocks(folder: Path, rank: int, step: int, inputs: dict) -> None:
 
 def _train(trainer, resume_from: str | None, batch_size: int, checkpoints: Path | None = None) -> float:
     """Run the training loop; seconds it took. Running out of memory becomes advice, not a traceback,
-    and Ctrl-C becomes :class:`TrainingInterrupted` naming the step and the checkpoint to resume from."""
+    and Ctrl-C becomes :class:`TrainingInterrupted` naming the step and the checkpoint to resume from
+    (the first Ctrl-C saves one at the step reached: :mod:`hubkit.train.interrupt`)."""
     import torch
 
+    from hubkit.train.interrupt import graceful_stop_callback, stop_on_sigint
+
+    strategy = trainer.args.save_strategy
+    stop = graceful_stop_callback(can_save=checkpoints is not None and str(getattr(strategy, "value", strategy)) != "no")
+    trainer.add_callback(stop)
     started = time.perf_counter()
     try:
-        trainer.train(resume_from_checkpoint=resume_from)
+        with stop_on_sigint(stop):
+            trainer.train(resume_from_checkpoint=resume_from)
     except KeyboardInterrupt:
         saved = last_checkpoint(checkpoints) if checkpoints is not None else None
         raise TrainingInterrupted(trainer.state.global_step, checkpoint_step(saved)) from None
@@ -521,6 +528,9 @@ def _train(trainer, resume_from: str | None, batch_size: int, checkpoints: Path 
             raise TrainingError(f"out of memory at batch size {batch_size}; lower --batch-size or "
                                 "--max-length") from None
         raise
+    if stop.stopped_at is not None:  # Ctrl-C: the Trainer saved a checkpoint at this step and stopped
+        saved = last_checkpoint(checkpoints) if checkpoints is not None else None
+        raise TrainingInterrupted(stop.stopped_at, checkpoint_step(saved))
     return time.perf_counter() - started
 
 
