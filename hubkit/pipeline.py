@@ -40,6 +40,7 @@ class RunRequest:
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
     epochs: float | None = None
+    learning_rate: float | None = None
     # For a dataset repo NS/NAME: its revision, and its task when its card does not say it.
     dataset_revision: str | None = None
     task: Any = None
@@ -162,11 +163,12 @@ def _resolve(api: Any, repo_id: str, revision: str | None) -> str:
 
 
 def _fine_tune(request: RunRequest, dataset_repo: str, sha: str, note: NoteReporter):
-    """The baseline recipe (with the request's model and epochs) and the training results."""
+    """The baseline recipe (with the request's model, epochs and learning rate) and the training results."""
     from hubkit.recipes import recipe_for
     from hubkit.train.fine_tune import TrainRequest, fine_tune
 
-    recipe = recipe_for(request.dataset, overrides={"model": request.model, "epochs": request.epochs})
+    recipe = recipe_for(request.dataset, overrides={"model": request.model, "epochs": request.epochs,
+                                                    "learning_rate": request.learning_rate})
     config = request.config if is_repo_id(request.dataset) else None  # a pushed repo's only config is its default
     results = fine_tune(TrainRequest(dataset=dataset_repo, config=config, dataset_revision=sha,
                                      task=request.task, output_dir=request.folder, recipe=recipe, seeds=(request.seed,),

@@ -33,13 +33,15 @@ def _note(text: str) -> None:
 @click.option("--namespace", help="Hub namespace to push to (default: the token's user).")
 @click.option("--max-train-samples", type=click.IntRange(min=1))
 @click.option("--max-eval-samples", type=click.IntRange(min=1))
-@click.option("--epochs", type=float)
+@click.option("--epochs", type=float, help="Passes over the training data (default: the dataset's recipe).")
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True),
+              help="Peak learning rate (default: the dataset's recipe; a small subset needs a higher one).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--private", is_flag=True, help="Create private repos (required for research-only data like CoNLL-2003).")
 @click.option("--no-progress", is_flag=True,
               help="No progress bars, one line per logging interval (the default when stdout is not a terminal).")
 def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, namespace, max_train_samples,
-        max_eval_samples, epochs, seed, private, no_progress) -> None:
+        max_eval_samples, epochs, learning_rate, seed, private, no_progress) -> None:
     """Prepare, validate, train, evaluate, card and push DATASET's baseline; prints the URLs.
 
     DATASET is a hubkit builder (pushed as NS/NAME-CONFIG, then trained and evaluated from that
@@ -47,7 +49,7 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
 
     \b
     Example:
-      hubkit run sst2 --data-dir SST-2 --max-train-samples 2000 --epochs 1
+      hubkit run sst2 --data-dir SST-2 --max-train-samples 2000 --epochs 1 --learning-rate 2e-4
     """
     from hubkit.cli._console import quiet_libraries, show_progress
     from hubkit.cli._errors import user_errors
@@ -64,7 +66,8 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
             raise click.UsageError("--dataset-revision applies to a dataset repo NS/NAME; a builder is pushed anew")
         request = RunRequest(dataset=dataset, config=config, data_dir=data_dir, model=model, output_dir=output_dir,
                              namespace=namespace, max_train_samples=max_train_samples,
-                             max_eval_samples=max_eval_samples, epochs=epochs, dataset_revision=dataset_revision,
+                             max_eval_samples=max_eval_samples, epochs=epochs, learning_rate=learning_rate,
+                             dataset_revision=dataset_revision,
                              task=task, seed=seed, private=private, progress=progress)
         try:
             result = run(request, on_step=_step, on_note=_note)
