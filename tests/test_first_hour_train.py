@@ -31,10 +31,16 @@ def _train_args(data: Path, model: Path, out: Path, *extra: object) -> list[str]
 
 
 def _process(args: list[str]) -> subprocess.Popen:
-    """``hubkit ARGS`` in its own process, stdout piped (not a terminal), one torch thread."""
+    """``hubkit ARGS`` in its own process, stdout piped (not a terminal), one torch thread.
+
+    SIGINT is reset to its default in the child, as a terminal's foreground job has it: pytest run
+    in the background by a non-interactive shell inherits SIGINT *ignored*, and so would the child,
+    which then (rightly) ignores the test's Ctrl-C.
+    """
     env = {**os.environ, "PYTHONPATH": str(SOURCE), "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-m", "hubkit.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=SOURCE)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=SOURCE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _written(state: Path) -> bool:

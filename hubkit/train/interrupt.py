@@ -45,10 +45,15 @@ def stop_on_sigint(callback: Any) -> Iterator[bool]:
     """Route SIGINT to ``callback.requested`` while the block runs; yields whether it did.
 
     Only the main thread of a single process can own the handler; elsewhere nothing changes
-    (and ``False`` is yielded), so Ctrl-C keeps its default meaning.
+    (and ``False`` is yielded), so Ctrl-C keeps its default meaning. A process started with SIGINT
+    ignored keeps ignoring it.
     """
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed or threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started with SIGINT ignored (``nohup``, or ``&`` from a script): the caller chose that.
         yield False
         return
 
