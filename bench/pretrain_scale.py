@@ -1,18 +1,19 @@
 """Memory and speed of ``hubkit pretrain`` against the corpus size (issue 19, item 4).
 
 For each size, a synthetic corpus is written (WikiText-2 and Tiny Shakespeare lines, repeated and
-shuffled with a fixed seed, one document per line) and two child processes run on it, one at a time,
-so each one's peak RSS is its own (``os.wait4``):
+shuffled with a fixed seed, one document per line) and the real command runs on it in a child
+process, so its peak RSS is its own (``os.wait4``, and anonymous memory sampled from /proc):
+``hubkit pretrain CORPUS --objective clm --size tiny --max-steps N`` with a fresh HUBKIT_HOME, so the
+blocks are built, not read from the cache. Training tokens/s come from its results.json.
 
-- ``pretrain``: the real command, ``hubkit pretrain CORPUS --objective clm --size tiny --max-steps N``,
-  with a fresh HUBKIT_HOME (so the blocks are built, not read from the cache). Training tokens/s
-  come from its results.json.
-- ``tokenize``: the corpus loaded by ``datasets``' text builder (Arrow on disk), then cut into blocks
-  by hubkit's block builder, beside the baseline a person writes by hand: ``dataset.map`` with the
-  same fast tokenizer, batched, same ``num_proc``. Tokens/s of both and their ratio.
+Tokenisation throughput is a property of the code, not of the corpus size, so it is measured once, on
+a corpus of ``--compare-size``: the corpus loaded by ``datasets``' text builder (Arrow on disk), then
+cut into blocks by hubkit's block builder, beside the baseline a person writes by hand:
+``dataset.map`` with the same fast tokenizer, batched, same ``num_proc``. Tokens/s of both and their
+ratio. (Running the hand-written baseline over 2 GB would take most of a day on 2 cores.)
 
 It prints one row per size and RSS(largest) - RSS(smallest), the figure the issue asks to stay under
-100 MB between 200 MB and 2 GB of text. Full run (hours on a 2-core CPU, ~3 x 2 GB of disk):
+100 MB between 200 MB and 2 GB of text. Full run (about two hours on a 2-core CPU, ~15 GB of disk):
 
     python bench/pretrain_scale.py --data-root ../shared/data --sizes 200MB,1GB,2GB
 
@@ -152,32 +153,43 @@ def tokenize_child(corpus: str, tokenizer_dir: str, block_size: int, num_proc: i
                       "baseline_s": baseline_s}))
 
 
+def pretrain_command(corpus: Path, out: Path, size: int, args) -> list[str]:
+    return [sys.executable, "-m", "hubkit.cli", "pretrain", str(corpus), "--objective", "clm", "--size", "tiny",
+            "--max-steps", str(args.steps), "--block-size", str(args.block_size), "--batch-size",
+            str(args.batch_size), "--tokenizer-sample-docs", str(args.tokenizer_sample_docs),
+            "--validation-fraction", f"{min(0.05, VALIDATION_BYTES / size):.6g}", "--output-dir", str(out),
+            "--no-progress", "--bootstrap-resamples", "0"]
+
+
 def measure(size: int, lines: list[str], args, work: Path) -> dict:
+    """Peak memory, wall time and training tokens/s of ``hubkit pretrain`` on a corpus of ``size`` bytes."""
     corpus = work / f"corpus-{size}.txt"
     write_corpus(corpus, lines, size, args.seed)
-    home = work / f"home-{size}"
     out = work / f"out-{size}"
-    env = {**os.environ, "HUBKIT_HOME": str(home), "TOKENIZERS_PARALLELISM": "false"}
-    command = [sys.executable, "-m", "hubkit.cli", "pretrain", str(corpus), "--objective", "clm", "--size", "tiny",
-               "--max-steps", str(args.steps), "--block-size", str(args.block_size), "--batch-size",
-               str(args.batch_size), "--tokenizer-sample-docs", str(args.tokenizer_sample_docs),
-               "--validation-fraction", f"{min(0.05, VALIDATION_BYTES / size):.6g}", "--output-dir", str(out),
-               "--no-progress", "--bootstrap-resamples", "0"]
-    pretrain_rss, pretrain_anon, pretrain_s, _ = run_child(command, env)
+    env = {**os.environ, "HUBKIT_HOME": str(work / f"home-{size}"), "TOKENIZERS_PARALLELISM": "false"}
+    pretrain_rss, pretrain_anon, pretrain_s, _ = run_child(pretrain_command(corpus, out, size, args), env)
     results = json.loads((out / "results.json").read_text())
     # The Trainer's runtime includes its evaluations; training throughput leaves them out.
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     train_s = results["per_seed"][0]["train_runtime_s"] - sum(row.get("eval_runtime", 0.0) for row in log)
-    train_tokens = args.steps * args.batch_size * args.block_size
-    tokenize_rss, tokenize_anon, _, text = run_child([sys.executable, __file__, "--tokenize-child", str(corpus), str(out),
-                                       str(args.block_size), str(args.num_proc)], env)
-    figures = json.loads(text.strip().splitlines()[-1])
     if not args.keep:
-        for path in (corpus,):
-            path.unlink()
+        corpus.unlink()
     return {"size": size, "pretrain_rss": pretrain_rss, "pretrain_anon": pretrain_anon, "pretrain_s": pretrain_s,
-            "tokenize_rss": tokenize_rss, "tokenize_anon": tokenize_anon,
-            "train_tokens_per_s": train_tokens / train_s, "ours_tokens_per_s": figures["tokens"] / figures["ours_s"],
+            "train_tokens_per_s": args.steps * args.batch_size * args.block_size / train_s,
+            "documents": results["corpus"]["documents"]}
+
+
+def compare_tokenization(lines: list[str], args, work: Path, tokenizer_dir: Path) -> dict:
+    """hubkit's block builder against a hand-written ``datasets.map``, on one corpus of ``--compare-size``."""
+    corpus = work / "corpus-compare.txt"
+    write_corpus(corpus, lines, args.compare_size, args.seed)
+    env = {**os.environ, "HUBKIT_HOME": str(work / "home-compare"), "TOKENIZERS_PARALLELISM": "false"}
+    rss, anon, _, text = run_child([sys.executable, __file__, "--tokenize-child", str(corpus), str(tokenizer_dir),
+                                    str(args.block_size), str(args.num_proc)], env)
+    figures = json.loads(text.strip().splitlines()[-1])
+    corpus.unlink()
+    return {"rss": rss, "anon": anon, "tokens": figures["tokens"],
+            "ours_tokens_per_s": figures["tokens"] / figures["ours_s"],
             "baseline_tokens_per_s": figures["baseline_tokens"] / figures["baseline_s"]}
 
 
@@ -195,6 +207,8 @@ def main() -> int:
     parser.add_argument("--tokenizer-sample-docs", type=int, default=100_000)
     parser.add_argument("--num-proc", type=int, default=1,
                         help="tokenization processes of the comparison, the same for hubkit's and the baseline")
+    parser.add_argument("--compare-size", type=parse_size, default=parse_size("20MB"),
+                        help="corpus size of the tokenization comparison, run once (0: skip it)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", type=Path, help="where corpora and runs go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the corpora")
@@ -206,23 +220,28 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pretrain-scale-", dir=args.work_dir) as work:
         rows = []
         print("RSS: peak resident set of the main process (ru_maxrss) / peak anonymous memory of it and its "
-              "workers (Pss_Anon, sampled), in MB")
-        print(f"{'corpus':>8} {'pretrain RSS':>14} {'blocks RSS':>12} {'hubkit tok/s':>13} {'map tok/s':>10} "
-              f"{'ratio':>6} {'train tok/s':>12} {'wall':>7}")
+              "workers (Pss_Anon, sampled), in MB", flush=True)
+        print(f"{'corpus':>8} {'documents':>11} {'pretrain RSS':>14} {'train tok/s':>12} {'wall':>7}", flush=True)
         for size in sizes:
             row = measure(size, lines, args, Path(work))
             rows.append(row)
-            print(f"{size / 1e6:>6.0f}MB {row['pretrain_rss'] / 2**20:>7.0f}/{row['pretrain_anon'] / 2**20:<6.0f} "
-                  f"{row['tokenize_rss'] / 2**20:>6.0f}/{row['tokenize_anon'] / 2**20:<5.0f} "
-                  f"{row['ours_tokens_per_s']:>13,.0f} {row['baseline_tokens_per_s']:>10,.0f} "
-                  f"{row['ours_tokens_per_s'] / row['baseline_tokens_per_s']:>6.2f} {row['train_tokens_per_s']:>12,.0f} "
+            print(f"{size / 1e6:>6.0f}MB {row['documents']:>11,} {row['pretrain_rss'] / 2**20:>7.0f}/"
+                  f"{row['pretrain_anon'] / 2**20:<6.0f} {row['train_tokens_per_s']:>12,.0f} "
                   f"{row['pretrain_s']:>6.0f}s", flush=True)
-    if len(rows) > 1:
-        first, last = rows[0], rows[-1]
-        for key, name in (("rss", "peak RSS"), ("anon", "peak anonymous RSS")):
-            print(f"{name}({last['size'] / 1e6:.0f}MB) - {name}({first['size'] / 1e6:.0f}MB): "
-                  f"pretrain {(last['pretrain_' + key] - first['pretrain_' + key]) / 2**20:+.0f} MB, "
-                  f"blocks {(last['tokenize_' + key] - first['tokenize_' + key]) / 2**20:+.0f} MB (goal: < 100 MB)")
+        if len(rows) > 1:
+            first, last = rows[0], rows[-1]
+            for key, name in (("rss", "peak RSS"), ("anon", "peak anonymous RSS")):
+                print(f"{name}({last['size'] / 1e6:.0f}MB) - {name}({first['size'] / 1e6:.0f}MB): "
+                      f"{(last['pretrain_' + key] - first['pretrain_' + key]) / 2**20:+.0f} MB (goal: < 100 MB)",
+                      flush=True)
+        if args.compare_size:
+            # The tokenizer the first run trained: both sides of the comparison use the same one.
+            figures = compare_tokenization(lines, args, Path(work), Path(work) / f"out-{sizes[0]}")
+            print(f"tokenization on {args.compare_size / 1e6:.0f} MB ({figures['tokens']:,} tokens, "
+                  f"num_proc {args.num_proc}): hubkit blocks {figures['ours_tokens_per_s']:,.0f} tok/s, "
+                  f"datasets.map by hand {figures['baseline_tokens_per_s']:,.0f} tok/s, ratio "
+                  f"{figures['ours_tokens_per_s'] / figures['baseline_tokens_per_s']:.2f}x; peak RSS "
+                  f"{figures['rss'] / 2**20:.0f}/{figures['anon'] / 2**20:.0f} MB", flush=True)
     return 0
 
 

@@ -128,7 +128,9 @@ def test_continued_mlm_from_a_checkpoint_lowers_its_perplexity(tmp_path, tiny_be
                       "--learning-rate", 3e-3, "--max-train-samples", 40, "--output-dir", out)
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
-    assert results["start"] == "checkpoint" and results["base_model"]["id"] == str(tiny_bert.resolve())
+    # Named relative to the output folder, as fine-tuning does: results.json travels with a pushed model.
+    assert results["start"] == "checkpoint" and (out / results["base_model"]["id"]).resolve() == tiny_bert.resolve()
+    assert str(tmp_path) not in (out / "results.json").read_text() + (out / "README.md").read_text()
     assert results["corpus"]["train_documents_used"] == 40
     scores = validation(out)
     assert scores["perplexity"] < scores["perplexity_at_init"]

@@ -106,7 +106,7 @@ def fine_tune(request: TrainRequest) -> dict[str, Any]:
         "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
-    _publishable_model_ids(results, request.output_dir)
+    publishable_model_ids(results, request.output_dir)
     if is_main_process():
         if len(runs) > 1:
             _copy_best_seed(runs, adapter.primary_metric, adapter.greater_is_better, request.output_dir)
@@ -147,13 +147,14 @@ def prepare_output_dir(output_dir: Path, *, resume: bool, overwrite: bool) -> No
             shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
 
 
-def _publishable_model_ids(results: dict[str, Any], output_dir: Path) -> None:
-    """A local base model folder is named relative to the output folder, never by its absolute path:
-    results.json is pushed with the model."""
+def publishable_model_ids(results: dict[str, Any], output_dir: Path) -> None:
+    """A local base model or tokenizer folder is named relative to the output folder, never by its
+    absolute path: results.json is pushed with the model. (Also used by ``hubkit pretrain``.)"""
     from hubkit.portable import relative_path
 
-    for record, key in ((results["base_model"], "id"), (results["recipe"], "model")):
-        value = record.get(key)
+    for record, key in ((results.get("base_model"), "id"), (results.get("recipe"), "model"),
+                        (results.get("tokenizer"), "source")):
+        value = (record or {}).get(key)
         if isinstance(value, str) and (Path(value).is_absolute() or Path(value).is_dir()):
             record[key] = relative_path(value, output_dir, "PATH/TO/BASE_MODEL")
 

@@ -215,7 +215,7 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
 
     from hubkit.datasets.spec import TaskSpec
     from hubkit.portable import command
-    from hubkit.train.fine_tune import _versions, aggregate
+    from hubkit.train.fine_tune import _versions, aggregate, publishable_model_ids
     from hubkit.train.lm import LanguageModelingTask
     from hubkit.recipes import Recipe
     from hubkit.train.runner import TrainerOptions, device_summary, train_one_seed
@@ -243,7 +243,7 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
     run.metrics["validation"]["loss_at_init"] = at_init["loss"]
     recorded_recipe = {**recipe.as_dict(), "model": start["model_id"], "max_steps": request.max_steps}
     train_documents = len(train_raw) if hasattr(train_raw, "__len__") else None
-    return {
+    results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "task": {"family": adapter.family, "objective": adapter.objective, "pipeline_tag": adapter.pipeline_tag,
                  "primary_metric": adapter.primary_metric, "labels": []},
@@ -258,14 +258,18 @@ def _pretrain_into(request: PretrainRequest, staging: Path, output_dir: Path) ->
         "recipe": recorded_recipe,
         "trainer_options": options.as_dict(),
         "seeds": [request.seed],
+        # Relative, as in fine-tuning's results: the one run is the output folder itself, and a path
+        # from this machine must not travel with a pushed results.json.
         "per_seed": [{"seed": run.seed, "metrics": run.metrics, "train_runtime_s": run.train_runtime_s,
-                      "output_dir": str(output_dir)}],
+                      "output_dir": "."}],
         "aggregate": aggregate([run.metrics]),
         "environment": {"python": platform.python_version(), **device_summary(), **_versions(),
                         "world_size": int(os.environ.get("WORLD_SIZE", "1"))},
         "command": command(sys.argv),
         "wall_time_s": time.perf_counter() - started,
     }
+    publishable_model_ids(results, output_dir)
+    return results
 
 
 def tokenizer_sample(train_raw, limit: int):
