@@ -158,6 +158,38 @@ def test_the_card_matches_its_golden_file(family, tmp_path):
     compare(family, build_card(copied_inputs(family, tmp_path), family), GOLDEN / f"{family}.md")
 
 
+@pytest.mark.skipif(REGENERATE_INPUTS, reason="the inputs are being regenerated")
+@pytest.mark.usefixtures("no_hub")
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_cards_train_command_pins_the_recipe_it_reports(family, tmp_path, monkeypatch):
+    """The Reproduce command, parsed by ``hubkit train`` itself, asks for every recipe value the run
+    recorded, even once hubkit's defaults for the dataset are different (recipes get retuned)."""
+    import shlex
+
+    from hubkit.cli.train import cli as train
+    from hubkit.recipes import Recipe, recipe_for
+
+    folder = copied_inputs(family, tmp_path)
+    card = build_card(folder, family)
+    command = re.search(r"## Reproduce\n\n```bash\n(hubkit train .*)\n```", card).group(1)
+    params = train.make_context("train", shlex.split(command)[2:]).params
+    results = json.loads((folder / "results.json").read_text())
+    recorded = results["recipe"]
+    # Every default moved: a value the command left to the recipe table would now come out different.
+    moved = {key: (value * 3 + 1 if isinstance(value, (int, float)) and not isinstance(value, bool) else value)
+             for key, value in Recipe().as_dict().items()}
+    monkeypatch.setattr("hubkit.recipes.RECIPES", {FAMILIES[family][0]: Recipe(**moved)}, raising=False)
+    overrides = {key: params.get(key) for key in recorded}
+    rebuilt = recipe_for(FAMILIES[family][0], None, overrides).as_dict()
+    fields_read = {"text-classification": ("max_length",), "token-classification": ("max_length",),
+                   "question-answering": ("max_length", "doc_stride", "max_answer_length", "n_best"),
+                   "language-modeling": ("block_size", "mlm_probability")}[results["task"]["family"]]
+    for key in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "weight_decay", "early_stopping_patience",
+                *fields_read):
+        assert rebuilt[key] == recorded[key], f"{family}: {key} {rebuilt[key]} in the command, {recorded[key]} recorded"
+    assert (rebuilt["pair_mode"] == "bi-encoder") == (recorded["pair_mode"] == "bi-encoder" and family.startswith("pair"))
+
+
 @pytest.mark.usefixtures("no_hub")
 def test_a_changed_input_value_fails_the_comparison_with_a_diff(tmp_path):
     """The golden test can fail: one metric value changed in results.json changes the card, and the

@@ -23,7 +23,16 @@ TRAINING_ARGS_SKIPPED = {"output_dir", "logging_dir", "run_name", "hub_model_id"
                          "_n_gpu", "ddp_backend", "save_strategy", "eval_strategy", "logging_strategy"}
 RECIPE_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--learning-rate",
                 "max_length": "--max-length", "warmup_ratio": "--warmup-ratio", "weight_decay": "--weight-decay",
-                "pair_mode": "--pair-mode", "early_stopping_patience": "--early-stopping-patience"}
+                "pair_mode": "--pair-mode", "early_stopping_patience": "--early-stopping-patience",
+                "doc_stride": "--doc-stride", "max_answer_length": "--max-answer-length", "n_best": "--n-best",
+                "block_size": "--block-size", "mlm_probability": "--mlm-probability"}
+# The recipe fields a family's training reads, beyond the optimisation ones every family has.
+COMMON_RECIPE_FIELDS = ("epochs", "batch_size", "learning_rate", "warmup_ratio", "weight_decay",
+                        "early_stopping_patience")
+FAMILY_RECIPE_FIELDS = {"text-classification": ("max_length", "pair_mode"),
+                        "token-classification": ("max_length",),
+                        "question-answering": ("max_length", "doc_stride", "max_answer_length", "n_best"),
+                        "language-modeling": ("block_size", "mlm_probability")}
 
 
 def f4(value: Any) -> str:
@@ -410,9 +419,24 @@ def reproduce(ctx: CardContext) -> str:
                       "```bash", "hubkit eval --verify OUT/results.json", "```"])
 
 
-def train_command(ctx: CardContext) -> str:
-    from hubkit.recipes import recipe_for
+def recipe_flags(recipe: dict[str, Any], task: dict[str, Any]) -> list[str]:
+    """The recipe as flags, every value the task's training reads written out: hubkit's per-dataset
+    defaults change as recipes are tuned, and the card's command must still train what the card
+    reports. ``--pair-mode`` appears only for a bi-encoder (a pair's default is the cross-encoder, a
+    single text has no mode) and ``--mlm-probability`` only for a masked LM."""
+    family = task.get("family")
+    fields = COMMON_RECIPE_FIELDS + FAMILY_RECIPE_FIELDS.get(family, ("max_length",))
+    flags = []
+    for key in fields:
+        value = recipe.get(key)
+        if value is None or (key == "pair_mode" and value != "bi-encoder") \
+                or (key == "mlm_probability" and task.get("pipeline_tag") != "fill-mask"):
+            continue
+        flags += [RECIPE_FLAGS[key], f"{value:g}" if isinstance(value, float) else str(value)]
+    return flags
 
+
+def train_command(ctx: CardContext) -> str:
     r, d = ctx.results, ctx.dataset
     base = ctx.base_model.get("id")
     parts = ["hubkit", "train", d["name"]]
@@ -423,11 +447,7 @@ def train_command(ctx: CardContext) -> str:
     else:
         parts += ["--data-dir", "DATA_DIR"]
     parts += ["--model", base if is_hub_id(base) else "PATH/TO/BASE_MODEL"]
-    defaults = recipe_for(d["name"]).as_dict() if d.get("name") else {}
-    for key, flag in RECIPE_FLAGS.items():
-        value = (r.get("recipe") or {}).get(key)
-        if value is not None and value != defaults.get(key):
-            parts += [flag, str(value)]
+    parts += recipe_flags(r.get("recipe") or {}, r.get("task") or {})
     seeds = r.get("seeds") or []
     parts += ["--seeds", ",".join(map(str, seeds))] if len(seeds) > 1 else ["--seed", str(seeds[0] if seeds else 42)]
     sizes = d.get("split_sizes") or {}

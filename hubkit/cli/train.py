@@ -45,6 +45,12 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
 @click.option("--weight-decay", type=click.FloatRange(min=0))
 @click.option("--pair-mode", type=click.Choice(["cross-encoder", "bi-encoder"]))
 @click.option("--early-stopping-patience", type=click.IntRange(min=0))
+@click.option("--doc-stride", type=click.IntRange(min=1), help="Question answering: overlap of context windows.")
+@click.option("--max-answer-length", type=click.IntRange(min=1), help="Question answering: longest answer, in tokens.")
+@click.option("--n-best", type=click.IntRange(min=1), help="Question answering: start/end candidates per window.")
+@click.option("--block-size", type=click.IntRange(min=8), help="Language modelling: tokens per training block.")
+@click.option("--mlm-probability", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Masked language modelling: share of tokens masked.")
 @click.option("--recipe-file", type=click.Path(dir_okay=False, exists=True), help="YAML/JSON recipe overrides.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier run in --output-dir (checkpoints, log, results).")
@@ -67,7 +73,7 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
               help="No progress bars, one line per logging interval (the default when stdout is not a terminal).")
 def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, seed, seeds, max_train_samples,
         max_eval_samples, epochs, batch_size, learning_rate, max_length, warmup_ratio, weight_decay, pair_mode,
-        early_stopping_patience, recipe_file, resume, overwrite, dry_run, precision, gradient_accumulation_steps,
+        early_stopping_patience, doc_stride, max_answer_length, n_best, block_size, mlm_probability, recipe_file, resume, overwrite, dry_run, precision, gradient_accumulation_steps,
         eval_steps, save_steps, checkpoint_minutes, report_to, push_to, private, bootstrap_resamples,
         no_progress) -> None:
     """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json.
@@ -88,7 +94,9 @@ def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_d
     seed_list = parse_seeds(seed, seeds)
     overrides = {"model": model, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
                  "max_length": max_length, "warmup_ratio": warmup_ratio, "weight_decay": weight_decay,
-                 "pair_mode": pair_mode, "early_stopping_patience": early_stopping_patience}
+                 "pair_mode": pair_mode, "early_stopping_patience": early_stopping_patience,
+                 "doc_stride": doc_stride, "max_answer_length": max_answer_length, "n_best": n_best,
+                 "block_size": block_size, "mlm_probability": mlm_probability}
     with user_errors():
         from hubkit.train.runner import TrainerOptions
 
