@@ -17,7 +17,9 @@ It prints one row per size and RSS(largest) - RSS(smallest), the figure the issu
 
     python bench/pretrain_scale.py --data-root ../shared/data --sizes 200MB,1GB,2GB
 
-Quick check: ``--sizes 20MB,100MB --steps 20``.
+Quick check: ``--sizes 20MB,100MB --steps 20``. ``--memory-limit 1GiB`` runs each pretrain in a memory
+cgroup of that size (page cache included): a run that finishes under a cap smaller than its corpus
+does not need memory that grows with it, whatever ru_maxrss says of the file pages it mapped.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ import time
 from pathlib import Path
 
 SOURCES = ("wikitext-2/wiki.*.tokens", "tinyshakespeare/input.txt")
-UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9}
+UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "MIB": 2**20, "GIB": 2**30}
 VALIDATION_BYTES = 50_000  # held out per corpus: a fixed amount, so evaluation costs the same at every size
 
 
 def parse_size(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB)\s*", text.upper())
+    if text.strip() == "0":
+        return 0
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|MIB|GIB)\s*", text.upper())
     if not match:
         raise argparse.ArgumentTypeError(f"size {text!r}: write it as 20MB, 1GB, ...")
     return int(float(match.group(1)) * UNITS[match.group(2)])
@@ -96,14 +100,49 @@ def anonymous_rss(pid: int) -> int:
     return total
 
 
-def run_child(command: list[str], env: dict[str, str]) -> tuple[int, int, float, str]:
+class MemoryCgroup:
+    """A cgroup-v1 memory group that caps a child and its workers, page cache included.
+
+    ru_maxrss counts the pages of memory-mapped Arrow files a process has read; the kernel drops
+    those under pressure, so they say little about the memory a run *needs*. Running under a cap
+    smaller than the corpus answers that directly: the run finishes, or the kernel's OOM killer
+    stops it (and the bench fails). Needs root and a writable /sys/fs/cgroup/memory (Linux, cgroup v1).
+    """
+
+    ROOT = Path("/sys/fs/cgroup/memory")
+
+    def __init__(self, limit: int, name: str) -> None:
+        self.path = self.ROOT / f"pretrain-scale-{os.getpid()}-{name}"
+        try:
+            self.path.mkdir()
+            (self.path / "memory.limit_in_bytes").write_text(str(limit))
+        except OSError as error:
+            sys.exit(f"--memory-limit: cannot create a memory cgroup under {self.ROOT} ({error}); "
+                     "it needs root and cgroup v1")
+
+    def enter(self) -> None:
+        """Run in the child between fork and exec: it and everything it starts are capped."""
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def figures(self) -> dict[str, int]:
+        """Peak usage (page cache included) and how often the cap was hit and memory reclaimed."""
+        return {"cgroup_peak": int((self.path / "memory.max_usage_in_bytes").read_text()),
+                "cgroup_limit_hits": int((self.path / "memory.failcnt").read_text())}
+
+    def close(self) -> None:
+        self.path.rmdir()
+
+
+def run_child(command: list[str], env: dict[str, str],
+              cgroup: MemoryCgroup | None = None) -> tuple[int, int, float, str]:
     """(peak RSS, peak anonymous RSS sampled every 50 ms, seconds, output) of one child process."""
     import threading
 
     started = time.perf_counter()
     peak_anon = 0
     with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                   preexec_fn=cgroup.enter if cgroup else None)
         done = threading.Event()
 
         def sample() -> None:
@@ -167,7 +206,11 @@ def measure(size: int, lines: list[str], args, work: Path) -> dict:
     write_corpus(corpus, lines, size, args.seed)
     out = work / f"out-{size}"
     env = {**os.environ, "HUBKIT_HOME": str(work / f"home-{size}"), "TOKENIZERS_PARALLELISM": "false"}
-    pretrain_rss, pretrain_anon, pretrain_s, _ = run_child(pretrain_command(corpus, out, size, args), env)
+    cgroup = MemoryCgroup(args.memory_limit, str(size)) if args.memory_limit else None
+    pretrain_rss, pretrain_anon, pretrain_s, _ = run_child(pretrain_command(corpus, out, size, args), env, cgroup)
+    capped = cgroup.figures() if cgroup else {}
+    if cgroup:
+        cgroup.close()
     results = json.loads((out / "results.json").read_text())
     # The Trainer's runtime includes its evaluations; training throughput leaves them out.
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
@@ -176,7 +219,7 @@ def measure(size: int, lines: list[str], args, work: Path) -> dict:
         corpus.unlink()
     return {"size": size, "pretrain_rss": pretrain_rss, "pretrain_anon": pretrain_anon, "pretrain_s": pretrain_s,
             "train_tokens_per_s": args.steps * args.batch_size * args.block_size / train_s,
-            "documents": results["corpus"]["documents"]}
+            "documents": results["corpus"]["documents"], **capped}
 
 
 def compare_tokenization(lines: list[str], args, work: Path, tokenizer_dir: Path) -> dict:
@@ -209,6 +252,9 @@ def main() -> int:
                         help="tokenization processes of the comparison, the same for hubkit's and the baseline")
     parser.add_argument("--compare-size", type=parse_size, default=parse_size("20MB"),
                         help="corpus size of the tokenization comparison, run once (0: skip it)")
+    parser.add_argument("--memory-limit", type=parse_size,
+                        help="run each pretrain under a memory cgroup of this size, page cache included (Linux, root); "
+                             "it must finish, or the bench fails")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", type=Path, help="where corpora and runs go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the corpora")
@@ -225,9 +271,11 @@ def main() -> int:
         for size in sizes:
             row = measure(size, lines, args, Path(work))
             rows.append(row)
+            capped = (f"  under a {args.memory_limit / 2**20:.0f} MB cap: peak {row['cgroup_peak'] / 2**20:.0f} MB, "
+                      f"cap reached {row['cgroup_limit_hits']:,} times" if args.memory_limit else "")
             print(f"{size / 1e6:>6.0f}MB {row['documents']:>11,} {row['pretrain_rss'] / 2**20:>7.0f}/"
                   f"{row['pretrain_anon'] / 2**20:<6.0f} {row['train_tokens_per_s']:>12,.0f} "
-                  f"{row['pretrain_s']:>6.0f}s", flush=True)
+                  f"{row['pretrain_s']:>6.0f}s{capped}", flush=True)
         if len(rows) > 1:
             first, last = rows[0], rows[-1]
             for key, name in (("rss", "peak RSS"), ("anon", "peak anonymous RSS")):
