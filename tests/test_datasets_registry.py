@@ -89,6 +89,22 @@ def test_a_name_registered_twice_is_an_error_naming_both(installed_package):
         discover()
 
 
+def test_a_copy_of_a_bundled_script_is_the_same_builder_and_an_edited_one_is_refused(tmp_path, monkeypatch):
+    """hubkit run from inside another clone of its repository finds ./dataset_scripts beside its own
+    bundled folder: identical bytes are one builder; a changed copy is a second one, and an error."""
+    import shutil
+
+    bundled = discover()["sst2"]
+    monkeypatch.setenv(SCRIPTS_ENV, str(tmp_path))
+    (tmp_path / "sst2").mkdir()
+    copy = tmp_path / "sst2" / "sst2.py"
+    shutil.copyfile(bundled.target, copy)
+    assert discover()["sst2"] == bundled
+    copy.write_text(copy.read_text() + "\n# edited\n")
+    with pytest.raises(BuilderLoadError, match=rf"dataset 'sst2' is registered twice: by .* and by {copy}"):
+        discover()
+
+
 def test_scripts_folder_override_and_broken_scripts(tmp_path, monkeypatch):
     monkeypatch.setenv(SCRIPTS_ENV, str(tmp_path))
     (tmp_path / "broken").mkdir()

@@ -10,7 +10,9 @@ Every builder is a name bound to a *target*, resolved the same way wherever it c
   to the built-in builders rather than replace them, so a user's own builder never hides sst2.
 
 A target without ``:Class`` names a module whose single ``HubkitBuilder`` subclass is the builder.
-A name registered twice is an error naming both origins, never a silent pick.
+A name registered twice is an error naming both origins, never a silent pick; the one exception is
+a script byte-for-byte the same as the one already found (hubkit run from inside a clone of its own
+repository finds its builders twice), which is the same builder and is kept once.
 """
 
 from __future__ import annotations
@@ -108,11 +110,23 @@ def discover() -> dict[str, BuilderRef]:
     """Every registered builder, by name, sorted."""
     found: dict[str, BuilderRef] = {}
     for ref in [*_entry_point_refs(), *(ref for folder in scripts_dirs() for ref in _script_refs(folder))]:
+        if ref.name in found and _same_script(found[ref.name], ref):
+            continue
         if ref.name in found:
             raise BuilderLoadError(f"dataset '{ref.name}' is registered twice: by {found[ref.name].origin} "
                                    f"and by {ref.origin}")
         found[ref.name] = ref
     return dict(sorted(found.items()))
+
+
+def _same_script(first: BuilderRef, second: BuilderRef) -> bool:
+    """Whether two registrations are builder scripts with identical bytes."""
+    if not (first.target.endswith(".py") and second.target.endswith(".py")):
+        return False
+    try:
+        return Path(first.target).read_bytes() == Path(second.target).read_bytes()
+    except OSError:
+        return False
 
 
 def get(name: str) -> BuilderRef:
