@@ -86,12 +86,12 @@ def test_a_folder_mixes_kinds_in_sorted_path_order_and_streams_on_request(tmp_pa
 
 @pytest.mark.parametrize("fraction", [0.01, 0.05, 0.3, 0.5])
 def test_the_held_out_end_is_cut_by_characters_across_arrow_batches(tmp_path, monkeypatch, fraction):
-    from hubkit.train.corpus import split
+    from hubkit.train.corpus import cache
 
     rng = random.Random(7)
     documents = [" ".join("w" * rng.randint(1, 9) for _ in range(rng.randint(1, 30))) for _ in range(50)]
     (tmp_path / "c.txt").write_text("\n".join(documents) + "\n")
-    monkeypatch.setattr(split, "BATCH_ROWS", 7)  # the cut must be found across batch boundaries
+    monkeypatch.setattr(cache, "BATCH_ROWS", 7)  # written 7 rows a batch: the cut is found across batches
     corpus = open_corpus(tmp_path / "c.txt", validation_fraction=fraction)
     cut = old_rule_cut(documents, fraction)
     assert texts(corpus.train) == documents[:cut] and texts(corpus.validation) == documents[cut:]

@@ -43,8 +43,12 @@ TOKENIZE_BATCH = 1000
 MIN_TAIL = 2
 # Blocks are masked and written in chunks of this many (the fixed evaluation masks depend on it).
 BLOCK_CHUNK = 1024
-# Tokenized rows read back per step when cutting blocks: bounds memory whatever the corpus size.
-CUT_BATCH = 10_000
+# Tokenized rows per record batch of the token-id files, which is what is read back per step when
+# cutting blocks: bounds memory whatever the corpus size. Large, because opening a file maps the
+# pages around each batch's header (see hubkit.train.corpus.cache).
+CUT_BATCH = 100_000
+# Blocks per record batch of the block files, for the same reason (several BLOCK_CHUNKs).
+BLOCKS_PER_BATCH = 16_384
 # Below this many documents a single process tokenizes faster than starting workers.
 PARALLEL_MIN_DOCS = 100_000
 
@@ -296,11 +300,13 @@ def _list_column(rows: Sequence[np.ndarray]):
 
 
 def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | None = None) -> int:
-    """Write blocks to an Arrow stream file ``BLOCK_CHUNK`` at a time (masked when ``masker``); how many."""
+    """Write blocks to an Arrow stream file (masked ``BLOCK_CHUNK`` at a time when ``masker``, written
+    ``BLOCKS_PER_BATCH`` to a record batch); how many."""
     import pyarrow as pa
 
     schema = _block_schema(masker is not None)
     count = 0
+    pending: list[pa.RecordBatch] = []
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
         iterator = iter(blocks)
         while chunk := list(itertools.islice(iterator, BLOCK_CHUNK)):
@@ -310,8 +316,13 @@ def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | 
             else:
                 masked, labels = masker(chunk)
                 columns["input_ids"], columns["labels"] = _list_column(masked), _list_column(labels)
-            writer.write_batch(pa.record_batch([columns[name] for name in schema.names], schema=schema))
+            pending.append(pa.record_batch([columns[name] for name in schema.names], schema=schema))
             count += len(chunk)
+            if sum(batch.num_rows for batch in pending) >= BLOCKS_PER_BATCH:
+                writer.write_batch(pa.Table.from_batches(pending).combine_chunks().to_batches()[0])
+                pending = []
+        if pending:
+            writer.write_batch(pa.Table.from_batches(pending).combine_chunks().to_batches()[0])
     return count
 
 
@@ -319,31 +330,39 @@ def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path, num_
     """The split's documents as token ids, by a batched ``datasets.map`` into Arrow files in ``folder``.
 
     ``num_proc`` defaults to the CPU count (at most 8) for a split of ``PARALLEL_MIN_DOCS`` documents
-    or more; smaller splits are tokenized in this process.
+    or more; smaller splits are tokenized in this process. With workers, an on-disk split is mapped a
+    slice at a time (:func:`hubkit.train.arrow_files.map_in_slices`), so what a worker reads of the
+    corpus, and keeps mapped, does not grow with the corpus.
     """
     import os
 
     import datasets
 
+    from hubkit.train.arrow_files import map_in_slices
+
     if num_proc is None:
         num_proc = min(os.cpu_count() or 1, 8) if len(dataset) >= PARALLEL_MIN_DOCS else 1
-    num_proc = num_proc if num_proc > 1 else None
     shown = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
+    options = {"batch_size": TOKENIZE_BATCH, "writer_batch_size": CUT_BATCH, "remove_columns": dataset.column_names,
+               "features": _ids_features(), "load_from_cache_file": False, "desc": "Tokenizing"}
     try:
-        return dataset.map(encode, batched=True, batch_size=TOKENIZE_BATCH, remove_columns=dataset.column_names,
-                           features=_ids_features(), num_proc=num_proc, load_from_cache_file=False,
-                           cache_file_name=str(folder / "ids.arrow"), desc="Tokenizing")
+        if num_proc > 1 and dataset.cache_files:
+            return map_in_slices(dataset, encode, folder, num_proc, **options)
+        return dataset.map(encode, batched=True, cache_file_name=str(folder / "ids.arrow"), **options)
     finally:
         if shown:
             datasets.enable_progress_bars()
 
 
 def token_pieces(tokenized) -> Iterator[np.ndarray]:
-    """The token stream of an on-disk tokenized split, ``CUT_BATCH`` documents at a time, as flat arrays
-    read straight from Arrow (no Python list per document)."""
-    for table in tokenized.with_format("arrow").iter(batch_size=CUT_BATCH):
-        yield table.column("ids").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    """The token stream of an on-disk tokenized split, one record batch at a time, as flat arrays
+    read from the Arrow files with ordinary reads (no Python list per document, and no memory map
+    left holding every page it was read through)."""
+    from hubkit.train.arrow_files import record_batches
+
+    for batch in record_batches(tokenized, ["ids"]):
+        yield batch.column(0).flatten().to_numpy(zero_copy_only=False)
 
 
 def build_block_file(dataset, tokenizer, text_column: str, objective: str, block_size: int, folder: Path,
@@ -357,7 +376,7 @@ def build_block_file(dataset, tokenizer, text_column: str, objective: str, block
     path = folder / "blocks.arrow"
     write_blocks(iter_blocks(token_pieces(tokenized), block_size, prefix, suffix), path, masker)
     del tokenized
-    for leftover in folder.glob("ids*.arrow"):
+    for leftover in [*folder.glob("ids*.arrow"), *folder.glob("part-*.arrow")]:
         leftover.unlink()
     return path
 

@@ -7,8 +7,9 @@ into training and flatter the perplexity.
 For a corpus in Arrow on disk (local files) the cut is by characters: the last documents holding
 the fraction of the characters, at least one document and never all. Two passes over the text
 column's lengths, batch by batch (Arrow computes them; no document becomes a Python string),
-find it: one for the total, one for the first document past ``total - target``. For a Hub repo
-whose rows are only counted, the cut is by rows.
+find it: one for the total, one for the first document past ``total - target``. Both read the
+file with ordinary reads, not through the dataset's memory map (:mod:`hubkit.train.arrow_files`).
+For a Hub repo whose rows are only counted, the cut is by rows.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from typing import Any
 
 from hubkit.train.errors import TrainingError
 
-BATCH_ROWS = 65_536
-
 
 def _lengths(dataset: Any):
-    """The character count of each document, one Arrow array per batch of rows."""
+    """The character count of each document, one Arrow array per batch of rows (read from the files
+    with ordinary reads: see :mod:`hubkit.train.arrow_files`)."""
     import pyarrow.compute as pc
 
-    for batch in dataset.data.to_batches(max_chunksize=BATCH_ROWS):
-        yield pc.utf8_length(batch.column(batch.schema.get_field_index("text")))
+    from hubkit.train.arrow_files import record_batches
+
+    for batch in record_batches(dataset, ["text"]):
+        yield pc.utf8_length(batch.column(0))
 
 
 def cut_by_characters(dataset: Any, fraction: float, where: str) -> int:

@@ -1,0 +1,87 @@
+"""Whole-dataset passes read Arrow files with ordinary reads, and tokenising maps a slice at a time:
+the same rows as the memory-mapped way, in the same order, without the mapped pages that would
+make a process's resident set grow with the corpus."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+
+from hubkit.train import arrow_files
+
+
+def write_dataset(folder: Path, rows: int, text_bytes: int = 40, batch_rows: int = 1000) -> datasets.Dataset:
+    """A memory-mapped dataset of one Arrow file, as ``hubkit pretrain`` opens a local corpus."""
+    from datasets.arrow_writer import ArrowWriter
+
+    path = folder / "corpus.arrow"
+    writer = ArrowWriter(features=datasets.Features({"text": datasets.Value("string")}), path=str(path),
+                         writer_batch_size=batch_rows)
+    for start in range(0, rows, batch_rows):
+        end = min(start + batch_rows, rows)
+        writer.write_batch({"text": [f"{i:08d} " + "x" * (text_bytes - 9) for i in range(start, end)]})
+    writer.finalize()
+    writer.close()
+    return datasets.Dataset.from_file(str(path))
+
+
+def texts(batches) -> list[str]:
+    return [text for batch in batches for text in batch.column(0).to_pylist()]
+
+
+def test_whole_files_are_read_as_they_are_and_a_selection_through_the_dataset(tmp_path):
+    dataset = write_dataset(tmp_path, 2500)
+    assert arrow_files.whole_files(dataset) == [str(tmp_path / "corpus.arrow")]
+    assert texts(arrow_files.record_batches(dataset, ["text"])) == list(dataset["text"])
+    part = dataset.select(range(100, 1200))  # a slice of the file: its rows are not the file's
+    assert arrow_files.whole_files(part) is None
+    assert texts(arrow_files.record_batches(part, ["text"])) == list(dataset["text"])[100:1200]
+    shuffled = dataset.shuffle(seed=0)  # an indices mapping
+    assert arrow_files.whole_files(shuffled) is None
+    assert texts(arrow_files.record_batches(shuffled, ["text"])) == list(shuffled["text"])
+
+
+def test_mapping_in_slices_equals_one_map_in_order(tmp_path, monkeypatch):
+    dataset = write_dataset(tmp_path, 3000)
+    monkeypatch.setattr(arrow_files, "SLICE_BYTES", 20_000)  # a few hundred rows a slice
+    (tmp_path / "out").mkdir()
+
+    def lengths(batch: dict) -> dict:
+        return {"n": [int(text[:8]) for text in batch["text"]]}
+
+    sliced = arrow_files.map_in_slices(dataset, lengths, tmp_path / "out", num_proc=2, remove_columns=["text"])
+    parts = sorted(path.name for path in (tmp_path / "out").glob("part-*.arrow"))
+    assert len(parts) >= 2 * 5, parts  # several slices, each written by two workers
+    assert list(sliced["n"]) == list(range(3000))
+    assert [row for batch in arrow_files.record_batches(sliced, ["n"]) for row in batch.column(0).to_pylist()] \
+        == list(range(3000))
+
+
+def mapped_kb(path: Path) -> int:
+    """Resident kB of this process's memory maps of ``path`` (from /proc/self/smaps)."""
+    total = 0
+    for mapping in re.split(r"\n(?=[0-9a-f]+-[0-9a-f]+ )", Path("/proc/self/smaps").read_text()):
+        if mapping.splitlines()[0].endswith(str(path)):
+            total += int(re.search(r"^Rss:\s+(\d+) kB", mapping, re.MULTILINE).group(1))
+    return total
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_a_pass_over_the_files_leaves_no_mapped_pages_behind(tmp_path):
+    """A pass through the dataset's memory map leaves the file's pages resident in this process; the
+    same pass by :func:`record_batches` leaves the map as it was."""
+    dataset = write_dataset(tmp_path, 400_000, text_bytes=100, batch_rows=50_000)
+    path = tmp_path / "corpus.arrow"
+    size_kb = path.stat().st_size // 1024
+    before = mapped_kb(path)
+    assert before < size_kb // 10, (before, size_kb)  # opening it maps only the pages around batch headers
+    rows = sum(len(batch.column(0).to_pylist()) for batch in arrow_files.record_batches(dataset, ["text"]))
+    assert rows == 400_000
+    assert mapped_kb(path) - before < size_kb // 10, (mapped_kb(path), before, size_kb)
+    for batch in dataset.data.to_batches():
+        batch.column(0).to_pylist()  # the same pass, through the map: the measurement can see it
+    assert mapped_kb(path) > size_kb * 0.9, (mapped_kb(path), size_kb)
