@@ -71,6 +71,34 @@ def test_blocks_cut_a_batch_at_a_time_are_the_blocks_of_one_whole_stream(bert_to
     assert all(np.array_equal(a, b) for a, b in zip(as_arrays(built, "labels"), labels, strict=True))
 
 
+def test_blocks_tokenized_by_workers_a_slice_at_a_time_are_those_of_one_process(bert_tokenizer, tmp_path,
+                                                                               monkeypatch):
+    """A corpus on disk tokenized by two workers, a small slice at a time, into small record batches,
+    gives the same block file as one process; only blocks.arrow is left in the folder."""
+    from hubkit.train import arrow_files
+
+    rows = texts(400)
+    on_disk = dataset(rows)
+    on_disk.save_to_disk(str(tmp_path / "corpus"))
+    on_disk = datasets.load_from_disk(str(tmp_path / "corpus"))
+    assert on_disk.cache_files  # memory-mapped from a file, as a local corpus is
+    monkeypatch.setattr(arrow_files, "SLICE_BYTES", 4_000)  # about 60 documents a slice
+    monkeypatch.setattr(lm_blocks, "CUT_BATCH", 9)
+    monkeypatch.setattr(lm_blocks, "BLOCKS_PER_BATCH", 5)
+    built = {}
+    for num_proc in (1, 2):
+        folder = tmp_path / f"procs-{num_proc}"
+        folder.mkdir()
+        path = lm_blocks.build_block_file(on_disk, bert_tokenizer, "text", "clm", 24, folder, num_proc=num_proc)
+        assert sorted(p.name for p in folder.iterdir()) == ["blocks.arrow"]
+        built[num_proc] = as_arrays(datasets.Dataset.from_file(str(path)))
+    whole = cut_blocks(token_stream(bert_tokenizer, rows, document_separator(bert_tokenizer, "clm")), 24,
+                       *special_wrapping(bert_tokenizer))
+    assert len(whole) > 100
+    for num_proc, blocks in built.items():
+        assert len(blocks) == len(whole) and all(np.array_equal(a, b) for a, b in zip(blocks, whole)), num_proc
+
+
 def test_a_streamed_split_gives_the_same_blocks_lazily(bert_tokenizer):
     rows = texts()
     adapter = LanguageModelingTask(SPEC, FEATURES, Recipe(block_size=24, objective="mlm"))
