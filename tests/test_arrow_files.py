@@ -45,20 +45,23 @@ def test_whole_files_are_read_as_they_are_and_a_selection_through_the_dataset(tm
     assert texts(arrow_files.record_batches(shuffled, ["text"])) == list(shuffled["text"])
 
 
-def test_mapping_in_slices_equals_one_map_in_order(tmp_path, monkeypatch):
+def test_mapping_in_slices_equals_one_map_in_order_and_leaves_no_files(tmp_path, monkeypatch):
     dataset = write_dataset(tmp_path, 3000)
     monkeypatch.setattr(arrow_files, "SLICE_BYTES", 20_000)  # a few hundred rows a slice
-    (tmp_path / "out").mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
 
     def lengths(batch: dict) -> dict:
         return {"n": [int(text[:8]) for text in batch["text"]]}
 
-    sliced = arrow_files.map_in_slices(dataset, lengths, tmp_path / "out", num_proc=2, remove_columns=["text"])
-    parts = sorted(path.name for path in (tmp_path / "out").glob("part-*.arrow"))
-    assert len(parts) >= 2 * 5, parts  # several slices, each written by two workers
-    assert list(sliced["n"]) == list(range(3000))
-    assert [row for batch in arrow_files.record_batches(sliced, ["n"]) for row in batch.column(0).to_pylist()] \
-        == list(range(3000))
+    numbers, files_seen = [], set()
+    for part in arrow_files.map_in_slices(dataset, lengths, out, num_proc=2, remove_columns=["text"]):
+        files = {path.name for path in out.iterdir()}
+        assert len(files) == 2, files  # this slice's two workers' files, the previous slice's are gone
+        files_seen |= files
+        numbers += [row for batch in arrow_files.record_batches(part, ["n"]) for row in batch.column(0).to_pylist()]
+    assert numbers == list(range(3000))
+    assert len(files_seen) >= 2 * 5 and list(out.iterdir()) == []  # several slices, and nothing left behind
 
 
 def mapped_kb(path: Path) -> int:

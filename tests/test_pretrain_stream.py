@@ -84,7 +84,7 @@ def test_blocks_tokenized_by_workers_a_slice_at_a_time_are_those_of_one_process(
     assert on_disk.cache_files  # memory-mapped from a file, as a local corpus is
     monkeypatch.setattr(arrow_files, "SLICE_BYTES", 4_000)  # about 60 documents a slice
     monkeypatch.setattr(lm_blocks, "CUT_BATCH", 9)
-    monkeypatch.setattr(lm_blocks, "BLOCKS_PER_BATCH", 5)
+    monkeypatch.setattr(lm_blocks, "BLOCK_BATCH_TOKENS", 100)  # a few blocks a record batch
     built = {}
     for num_proc in (1, 2):
         folder = tmp_path / f"procs-{num_proc}"

@@ -67,23 +67,26 @@ def record_batches(dataset: Any, columns: list[str]) -> Iterator[Any]:
 
 
 def map_in_slices(dataset: Any, function: Callable[[dict], dict], folder: Path, num_proc: int,
-                  **map_kwargs: Any) -> Any:
+                  **map_kwargs: Any) -> Iterator[Any]:
     """``dataset.map(function, batched=True, num_proc=num_proc)`` one slice of about ``SLICE_BYTES`` of
-    the dataset's files at a time, into ``folder/part-NNNNN.arrow`` files; the concatenated result.
+    the dataset's files at a time, each slice's result (in ``folder/part-NNNNN*.arrow``) yielded in
+    order and deleted, files and map, once the caller asks for the next.
 
-    The slices are contiguous, so the result's rows are in the dataset's order."""
-    import datasets
-
+    The slices are contiguous, so the results follow the dataset's order; and as no slice's result
+    outlives the next, neither disk nor memory maps grow with the dataset."""
     size = sum(os.path.getsize(entry["filename"]) for entry in dataset.cache_files)
     rows_in_files = sum(_rows_in(entry["filename"]) for entry in dataset.cache_files) or 1
     rows_per_slice = max(1, int(SLICE_BYTES / max(size / rows_in_files, 1)))
-    parts = []
     for index in range(math.ceil(len(dataset) / rows_per_slice)):
         part = dataset.select(range(index * rows_per_slice, min((index + 1) * rows_per_slice, len(dataset))))
-        parts.append(part.map(function, batched=True, num_proc=num_proc if len(part) > 1 else None,
-                              cache_file_name=str(folder / f"part-{index:05d}.arrow"),
-                              new_fingerprint=f"hubkit-slice-{index}", **map_kwargs))
-    return datasets.concatenate_datasets(parts)
+        mapped = part.map(function, batched=True, num_proc=num_proc if len(part) > 1 else None,
+                          cache_file_name=str(folder / f"part-{index:05d}.arrow"),
+                          new_fingerprint=f"hubkit-slice-{index}", **map_kwargs)
+        files = [entry["filename"] for entry in mapped.cache_files]
+        yield mapped
+        del mapped  # closes its memory maps
+        for name in files:
+            Path(name).unlink(missing_ok=True)
 
 
 def _rows_in(path: str) -> int:

@@ -44,11 +44,11 @@ MIN_TAIL = 2
 # Blocks are masked and written in chunks of this many (the fixed evaluation masks depend on it).
 BLOCK_CHUNK = 1024
 # Tokenized rows per record batch of the token-id files, which is what is read back per step when
-# cutting blocks: bounds memory whatever the corpus size. Large, because opening a file maps the
-# pages around each batch's header (see hubkit.train.corpus.cache).
-CUT_BATCH = 100_000
-# Blocks per record batch of the block files, for the same reason (several BLOCK_CHUNKs).
-BLOCKS_PER_BATCH = 16_384
+# cutting blocks: bounds memory whatever the corpus size.
+CUT_BATCH = 10_000
+# Tokens per record batch of a block file (whole BLOCK_CHUNKs): large, because opening the file
+# maps the pages around every batch's header (see hubkit.train.arrow_files), yet bounded in bytes.
+BLOCK_BATCH_TOKENS = 4 * 2**20
 # Below this many documents a single process tokenizes faster than starting workers.
 PARALLEL_MIN_DOCS = 100_000
 
@@ -301,7 +301,7 @@ def _list_column(rows: Sequence[np.ndarray]):
 
 def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | None = None) -> int:
     """Write blocks to an Arrow stream file (masked ``BLOCK_CHUNK`` at a time when ``masker``, written
-    ``BLOCKS_PER_BATCH`` to a record batch); how many."""
+    about ``BLOCK_BATCH_TOKENS`` tokens to a record batch); how many."""
     import pyarrow as pa
 
     schema = _block_schema(masker is not None)
@@ -318,7 +318,7 @@ def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | 
                 columns["input_ids"], columns["labels"] = _list_column(masked), _list_column(labels)
             pending.append(pa.record_batch([columns[name] for name in schema.names], schema=schema))
             count += len(chunk)
-            if sum(batch.num_rows for batch in pending) >= BLOCKS_PER_BATCH:
+            if sum(len(batch.column(0).values) for batch in pending) >= BLOCK_BATCH_TOKENS:
                 writer.write_batch(pa.Table.from_batches(pending).combine_chunks().to_batches()[0])
                 pending = []
         if pending:
@@ -326,13 +326,15 @@ def write_blocks(blocks: Iterable[np.ndarray], path: Path, masker: EvalMasker | 
     return count
 
 
-def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path, num_proc: int | None = None):
-    """The split's documents as token ids, by a batched ``datasets.map`` into Arrow files in ``folder``.
+def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path,
+                     num_proc: int | None = None) -> Iterator[Any]:
+    """The split's documents as token ids, by a batched ``datasets.map`` into Arrow files in ``folder``:
+    on-disk datasets of ids, in order, each deleted once the next is asked for.
 
     ``num_proc`` defaults to the CPU count (at most 8) for a split of ``PARALLEL_MIN_DOCS`` documents
-    or more; smaller splits are tokenized in this process. With workers, an on-disk split is mapped a
-    slice at a time (:func:`hubkit.train.arrow_files.map_in_slices`), so what a worker reads of the
-    corpus, and keeps mapped, does not grow with the corpus.
+    or more; smaller splits are tokenized in this process, in one piece. With workers, an on-disk
+    split is mapped a slice at a time (:func:`hubkit.train.arrow_files.map_in_slices`), so what a
+    worker reads of the corpus and what the ids take on disk do not grow with the corpus.
     """
     import os
 
@@ -347,22 +349,24 @@ def tokenize_to_disk(dataset, encode: Callable[[dict], dict], folder: Path, num_
     options = {"batch_size": TOKENIZE_BATCH, "writer_batch_size": CUT_BATCH, "remove_columns": dataset.column_names,
                "features": _ids_features(), "load_from_cache_file": False, "desc": "Tokenizing"}
     try:
-        if num_proc > 1 and dataset.cache_files:
-            return map_in_slices(dataset, encode, folder, num_proc, **options)
-        return dataset.map(encode, batched=True, cache_file_name=str(folder / "ids.arrow"), **options)
+        if num_proc > 1 and dataset.cache_files and len(dataset):
+            yield from map_in_slices(dataset, encode, folder, num_proc, **options)
+        else:
+            yield dataset.map(encode, batched=True, cache_file_name=str(folder / "ids.arrow"), **options)
     finally:
         if shown:
             datasets.enable_progress_bars()
 
 
-def token_pieces(tokenized) -> Iterator[np.ndarray]:
-    """The token stream of an on-disk tokenized split, one record batch at a time, as flat arrays
-    read from the Arrow files with ordinary reads (no Python list per document, and no memory map
-    left holding every page it was read through)."""
+def token_pieces(tokenized_parts: Iterable[Any]) -> Iterator[np.ndarray]:
+    """The token stream of on-disk tokenized parts, one record batch at a time, as flat arrays read
+    from the Arrow files with ordinary reads (no Python list per document, and no memory map left
+    holding every page it was read through)."""
     from hubkit.train.arrow_files import record_batches
 
-    for batch in record_batches(tokenized, ["ids"]):
-        yield batch.column(0).flatten().to_numpy(zero_copy_only=False)
+    for part in tokenized_parts:
+        for batch in record_batches(part, ["ids"]):
+            yield batch.column(0).flatten().to_numpy(zero_copy_only=False)
 
 
 def build_block_file(dataset, tokenizer, text_column: str, objective: str, block_size: int, folder: Path,
@@ -372,10 +376,10 @@ def build_block_file(dataset, tokenizer, text_column: str, objective: str, block
     prefix, suffix = special_wrapping(tokenizer)
     content_size(block_size, prefix, suffix)  # a block size with no room for text is refused before any work
     encode = document_encoder(tokenizer, text_column, document_separator(tokenizer, objective))
-    tokenized = tokenize_to_disk(dataset, encode, folder, num_proc)
     path = folder / "blocks.arrow"
-    write_blocks(iter_blocks(token_pieces(tokenized), block_size, prefix, suffix), path, masker)
-    del tokenized
+    pieces = token_pieces(tokenize_to_disk(dataset, encode, folder, num_proc))
+    write_blocks(iter_blocks(pieces, block_size, prefix, suffix), path, masker)
+    del pieces
     for leftover in [*folder.glob("ids*.arrow"), *folder.glob("part-*.arrow")]:
         leftover.unlink()
     return path
