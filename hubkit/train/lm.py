@@ -70,6 +70,8 @@ class LanguageModelingTask(TaskAdapter):
     greater_is_better = False
     # Checkpoints are selected on the validation loss (the log of perplexity, as the Trainer averages it).
     selection_metric = None
+    # Every block has the block size (but the last): no length-grouped batches (hubkit.train.samplers).
+    varied_lengths = False
 
     def __init__(self, spec, features, recipe):
         super().__init__(spec, features, recipe)

@@ -400,7 +400,8 @@ def training_arguments(adapter: TaskAdapter, recipe: Recipe, seed: int, checkpoi
         lr_scheduler_type="linear",
         seed=seed,
         data_seed=seed,
-        train_sampling_strategy="group_by_length",
+        # Length-grouped batches cut padding; rows of one length (LM blocks) get a compact random order.
+        train_sampling_strategy="group_by_length" if getattr(adapter, "varied_lengths", True) else "random",
         length_column_name="length",
         remove_unused_columns=False,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
@@ -457,6 +458,8 @@ def hubkit_trainer_class():
       sharding, which would split it a second time (or, by default, read it all on rank 0 and
       dispatch the batches); it is wrapped for this process alone.
     - With ``HUBKIT_RECORD_BLOCKS`` set, the blocks of every training batch are recorded.
+    - A random training order is a :class:`hubkit.train.samplers.CompactRandomSampler`: the same
+      order as the Trainer's own, without a Python list as long as the training set.
     """
     from transformers import Trainer
 
@@ -473,6 +476,14 @@ def hubkit_trainer_class():
                                 num_workers=0, pin_memory=self.args.dataloader_pin_memory)
             return prepare_data_loader(loader, self.args.device, num_processes=1, process_index=0,
                                        put_on_device=True, dispatch_batches=False)
+
+        def _get_train_sampler(self, train_dataset=None):
+            from hubkit.train.samplers import CompactRandomSampler
+
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            if self.args.train_sampling_strategy == "random" and dataset is not None and hasattr(dataset, "__len__"):
+                return CompactRandomSampler(len(dataset))
+            return super()._get_train_sampler(train_dataset)
 
         def training_step(self, model, inputs, *args, **kwargs):
             folder = os.environ.get(RECORD_BLOCKS_ENV)
