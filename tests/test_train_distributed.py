@@ -132,9 +132,11 @@ def test_two_ranks_pretrain_on_disjoint_blocks(tmp_path, corpus, streaming):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "record"], "only OUT is left, written once"
 
 
-def test_a_killed_streamed_run_resumed_matches_an_uninterrupted_one(tmp_path, corpus):
-    """Kill -9 a 2-rank streamed run after its first checkpoint, resume it: it trains on the batches the
-    uninterrupted run trained on after that point, in the same order, and ends with the same model."""
+@pytest.mark.parametrize("streaming", [False, True], ids=["map-style", "streaming"])
+def test_a_killed_run_resumed_matches_an_uninterrupted_one(tmp_path, corpus, streaming):
+    """Kill -9 a 2-rank run after its first checkpoint, resume it: it trains on the batches the
+    uninterrupted run trained on after that point, in the same order, and ends with the same model.
+    Map-style, the order comes from the sampler (hubkit.train.samplers); streamed, from the stream."""
     import signal
     import time
 
@@ -144,7 +146,7 @@ def test_a_killed_streamed_run_resumed_matches_an_uninterrupted_one(tmp_path, co
     from hubkit.train.pretrain import staging_dir
     from hubkit.train.runner import last_checkpoint
 
-    args = ("--streaming", "--max-steps", "12", "--save-steps", "4")
+    args = (*(["--streaming"] if streaming else []), "--max-steps", "12", "--save-steps", "4")
     whole = tmp_path / "whole"
     pretrain_distributed(corpus, whole, tmp_path / "record-whole", *args)
 

@@ -458,8 +458,8 @@ def hubkit_trainer_class():
       sharding, which would split it a second time (or, by default, read it all on rank 0 and
       dispatch the batches); it is wrapped for this process alone.
     - With ``HUBKIT_RECORD_BLOCKS`` set, the blocks of every training batch are recorded.
-    - A random training order is a :class:`hubkit.train.samplers.CompactRandomSampler`: the same
-      order as the Trainer's own, without a Python list as long as the training set.
+    - A random training order is a :class:`hubkit.train.samplers.CompactRandomSampler`: seeded per
+      epoch like accelerate's seedable sampler, without a Python list as long as the training set.
     """
     from transformers import Trainer
 
@@ -482,7 +482,8 @@ def hubkit_trainer_class():
 
             dataset = train_dataset if train_dataset is not None else self.train_dataset
             if self.args.train_sampling_strategy == "random" and dataset is not None and hasattr(dataset, "__len__"):
-                return CompactRandomSampler(len(dataset))
+                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+                return CompactRandomSampler(len(dataset), seed)
             return super()._get_train_sampler(train_dataset)
 
         def training_step(self, model, inputs, *args, **kwargs):

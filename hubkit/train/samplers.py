@@ -19,18 +19,25 @@ CHUNK = 65_536
 
 
 class CompactRandomSampler(Sampler[int]):
-    """``RandomSampler``'s order (the same seed drawn from torch's global generator, the same
-    permutation), held as an int64 tensor and handed out a chunk at a time."""
+    """A random permutation per epoch, drawn from ``seed + epoch`` as accelerate's seedable sampler
+    draws it, held as an int64 tensor and handed out a chunk at a time.
 
-    def __init__(self, num_rows: int) -> None:
+    The order depends on the seed and the epoch alone, so a run resumed mid-epoch (the Trainer sets
+    the epoch, then skips the batches already trained) sees the order the uninterrupted run saw."""
+
+    def __init__(self, num_rows: int, seed: int) -> None:
         self.num_rows = num_rows
+        self.seed = seed
+        self.epoch = 0
 
     def __len__(self) -> int:
         return self.num_rows
 
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
     def __iter__(self) -> Iterator[int]:
-        seed = int(torch.empty((), dtype=torch.int64).random_().item())
         generator = torch.Generator()
-        generator.manual_seed(seed)
+        generator.manual_seed(self.seed + self.epoch)
         for chunk in torch.randperm(self.num_rows, generator=generator).split(CHUNK):
             yield from chunk.tolist()
