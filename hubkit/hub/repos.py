@@ -259,8 +259,9 @@ class Repos:
                                "title": title, "message": message, "author": author, "date": date,
                                "nonce": uuid.uuid4().hex}, sort_keys=True)
         sha = hashlib.sha1(identity.encode()).hexdigest()
-        self.conn.execute("INSERT INTO commits (repo, sha, parent, root, title, message, author, date, seq) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # ``tree`` is written out: data dirs from before tree_nodes declare it NOT NULL with no default.
+        self.conn.execute("INSERT INTO commits (repo, sha, parent, tree, root, title, message, author, date, seq) "
+                          "VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
                           (repo.key, sha, parent, root, title, message, author, date, seq))
         return sha
 
