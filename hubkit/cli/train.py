@@ -73,9 +73,9 @@ def parse_seeds(seed: int | None, seeds: str | None) -> tuple[int, ...]:
               help="No progress bars, one line per logging interval (the default when stdout is not a terminal).")
 def cli(dataset, config, data_dir, dataset_revision, task_flags, model, output_dir, seed, seeds, max_train_samples,
         max_eval_samples, epochs, batch_size, learning_rate, max_length, warmup_ratio, weight_decay, pair_mode,
-        early_stopping_patience, doc_stride, max_answer_length, n_best, block_size, mlm_probability, recipe_file, resume, overwrite, dry_run, precision, gradient_accumulation_steps,
-        eval_steps, save_steps, checkpoint_minutes, report_to, push_to, private, bootstrap_resamples,
-        no_progress) -> None:
+        early_stopping_patience, doc_stride, max_answer_length, n_best, block_size, mlm_probability, recipe_file,
+        resume, overwrite, dry_run, precision, gradient_accumulation_steps, eval_steps, save_steps, checkpoint_minutes,
+        report_to, push_to, private, bootstrap_resamples, no_progress) -> None:
     """Fine-tune a baseline for DATASET and evaluate it; writes OUT/results.json.
 
     DATASET is a hubkit builder (its original files under --data-dir) or a dataset repo NS/NAME,
