@@ -88,3 +88,60 @@ def test_a_pass_over_the_files_leaves_no_mapped_pages_behind(tmp_path):
     for batch in dataset.data.to_batches():
         batch.column(0).to_pylist()  # the same pass, through the map: the measurement can see it
     assert mapped_kb(path) > size_kb * 0.9, (mapped_kb(path), size_kb)
+
+
+def write_blocks_file(path: Path, count: int) -> list[list[int]]:
+    """A block file as hubkit writes one, several record batches long, with rows of varied lengths."""
+    import numpy as np
+
+    from hubkit.train import lm_blocks
+
+    rng = np.random.default_rng(0)
+    blocks = [rng.integers(0, 30_000, size=int(rng.integers(1, 40)), dtype=np.int32) for _ in range(count)]
+    lm_blocks.write_blocks(iter(blocks), path)
+    return [block.tolist() for block in blocks]
+
+
+def test_rows_read_one_at_a_time_are_the_files_rows(tmp_path, monkeypatch):
+    from hubkit.train import lm_blocks
+
+    monkeypatch.setattr(lm_blocks, "BLOCK_BATCH_TOKENS", 500)  # several record batches
+    monkeypatch.setattr(lm_blocks, "BLOCK_CHUNK", 16)
+    path = tmp_path / "blocks.arrow"
+    blocks = write_blocks_file(path, 700)
+    rows = arrow_files.ArrowFileRows(path)
+    assert len(rows._starts) > 5  # the rows really span many batches
+    assert len(rows) == 700 and rows.column_names == ["input_ids", "length"]
+    for index in (0, 1, 699, -1, 123, 450):
+        row = rows[index]
+        assert row["input_ids"].tolist() == blocks[index] and row["length"] == len(blocks[index])
+    assert [row["input_ids"].tolist() for row in rows] == blocks
+    with pytest.raises(IndexError):
+        rows[700]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(rows))[5]["input_ids"].tolist() == blocks[5]  # a forked worker reopens it
+
+
+def test_a_file_with_another_kind_of_column_is_refused_by_name(tmp_path):
+    write_dataset(tmp_path, 10)
+    with pytest.raises(ValueError, match="corpus.arrow: column 'text' is string"):
+        arrow_files.ArrowFileRows(tmp_path / "corpus.arrow")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_random_rows_leave_nothing_of_the_file_resident(tmp_path):
+    """Training draws blocks at random: through the dataset's map that leaves pages (up to whole
+    folios, megabytes, on a file just written) resident; one row at a time by pread maps nothing."""
+    import random
+
+    path = tmp_path / "blocks.arrow"
+    blocks = write_blocks_file(path, 200_000)
+    rows = arrow_files.ArrowFileRows(path)
+    draw = random.Random(0)
+    picks = [draw.randrange(len(rows)) for _ in range(2000)]
+    assert all(rows[i]["input_ids"].tolist() == blocks[i] for i in picks)
+    assert mapped_kb(path) == 0
+    mapped = datasets.Dataset.from_file(str(path))
+    assert all(mapped[i]["input_ids"] == blocks[i] for i in picks)
+    assert mapped_kb(path) > 0  # the same draws through the map: the measurement can see them

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from hubkit.train.arrow_files import ArrowFileRows
 from hubkit.train.errors import TrainingError
 from hubkit.train.lm_blocks import (BlockCollator, EvalMasker, build_block_file, build_streamed_block_file,
                                     stream_blocks)
@@ -123,8 +124,8 @@ class LanguageModelingTask(TaskAdapter):
     def tokenize(self, tokenizer, dataset, training: bool):
         """Blocks of ``block_size`` tokens over the whole split; MLM validation blocks come pre-masked.
 
-        A map-style split becomes a memory-mapped Arrow file of blocks (from the block cache when the
-        corpus is known); a streamed training split becomes a lazy stream of blocks, and a streamed
+        A map-style split becomes an Arrow file of blocks (from the block cache when the corpus is
+        known), read a row at a time for training; a streamed training split becomes a lazy stream of blocks, and a streamed
         validation split is written to disk, since it is scored several times.
         """
         import datasets
@@ -153,7 +154,9 @@ class LanguageModelingTask(TaskAdapter):
                 path, hit = self._cached(tokenizer, name, training, build)
                 # The first use says how this run got the split (a split scored twice hits its own entry).
                 self.cache_events.setdefault(name, "hit" if hit else "built")
-        blocks = datasets.Dataset.from_file(str(path))
+        # Training draws blocks at random: read by pread, so no memory map keeps what it touched resident
+        # (hubkit.train.arrow_files). Validation is read front to back and scored with datasets' API.
+        blocks = ArrowFileRows(path) if training else datasets.Dataset.from_file(str(path))
         if len(blocks) == 0:
             raise TrainingError(f"the {name} split holds no text to train or score on")
         return blocks
