@@ -125,8 +125,8 @@ class LanguageModelingTask(TaskAdapter):
         """Blocks of ``block_size`` tokens over the whole split; MLM validation blocks come pre-masked.
 
         A map-style split becomes an Arrow file of blocks (from the block cache when the corpus is
-        known), read a row at a time for training; a streamed training split becomes a lazy stream of blocks, and a streamed
-        validation split is written to disk, since it is scored several times.
+        known), read a row at a time for training; a streamed training split becomes a lazy stream
+        of blocks, and a streamed validation split is written to disk, since it is scored several times.
         """
         import datasets
 
