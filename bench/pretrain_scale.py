@@ -13,7 +13,7 @@ cut into blocks by hubkit's block builder, beside the baseline a person writes b
 ratio. (Running the hand-written baseline over 2 GB would take most of a day on 2 cores.)
 
 It prints one row per size and RSS(largest) - RSS(smallest), the figure the issue asks to stay under
-100 MB between 200 MB and 2 GB of text. Full run (about two hours on a 2-core CPU, ~15 GB of disk):
+100 MB between 200 MB and 2 GB of text. Full run (53 minutes on a 2-core CPU here, ~15 GB of disk):
 
     python bench/pretrain_scale.py --data-root ../shared/data --sizes 200MB,1GB,2GB
 
