@@ -164,3 +164,21 @@ def test_several_workers_serve_one_port_and_die_with_the_server(tmp_path):
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{process.endpoint}/api/hubkit/health", timeout=2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the death signal is Linux's prctl")
+def test_a_worker_whose_server_died_before_it_started_exits_at_once():
+    """A worker still starting up when its server is killed gets no death signal (it asks for one
+    too late), and by then its parent is init or a subreaper: it must see that its parent is no
+    longer the server it was started by, and exit, instead of serving on as an orphan."""
+    from hubkit.hub.serving import SERVER_PID_ENV
+
+    code = "from hubkit.hub.serving import _die_with_parent; _die_with_parent(); print('serving')"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that is no longer anyone's parent: the server, dead before the worker started
+    orphan = subprocess.run([sys.executable, "-c", code], env={**os.environ, SERVER_PID_ENV: str(gone.pid)},
+                            capture_output=True, text=True, timeout=120)
+    assert (orphan.returncode, orphan.stdout) == (1, "")
+    alive = subprocess.run([sys.executable, "-c", code], env={**os.environ, SERVER_PID_ENV: str(os.getpid())},
+                           capture_output=True, text=True, timeout=120)
+    assert (alive.returncode, alive.stdout.strip()) == (0, "serving")

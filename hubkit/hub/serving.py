@@ -23,6 +23,8 @@ import uvicorn
 DATA_DIR_ENV = "HUBKIT_SERVE_DATA_DIR"
 SERVE_LOCK_FILE = "serve.lock"
 PUBLIC_URL_ENV = "HUBKIT_SERVE_PUBLIC_URL"
+# The pid of the process that serves with workers: a worker whose parent is no longer it is an orphan.
+SERVER_PID_ENV = "HUBKIT_SERVE_SERVER_PID"
 
 # Limits on what one connection may make the server hold or wait for.
 KEEP_ALIVE_S = 30
@@ -156,9 +158,13 @@ def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     PR_SET_PDEATHSIG = 1
-    parent = os.getppid()
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the call
+    # A server that died before this call sends no signal, and by now this process has a new parent
+    # (init or a subreaper): compare with the server's pid, which the server passed down, not with
+    # the parent seen here, which may already be the new one (a worker still starting up when the
+    # server was killed would otherwise live on, holding the port).
+    server = os.environ.get(SERVER_PID_ENV)
+    if server is not None and os.getppid() != int(server):
         os._exit(1)
 
 
@@ -185,6 +191,7 @@ def serve(data_dir: Path, sock: socket.socket, *, workers: int, access_log: bool
 
     clean_partial_uploads(data_dir)
     os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
+    os.environ[SERVER_PID_ENV] = str(os.getpid())
     if public_url:
         os.environ[PUBLIC_URL_ENV] = public_url
     config = server_config("hubkit.hub.serving:app_from_environment", access_log=access_log, workers=workers,
