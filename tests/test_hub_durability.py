@@ -160,7 +160,8 @@ def test_several_workers_serve_one_port_and_die_with_the_server(tmp_path):
     workers = psutil.Process(process.process.pid).children(recursive=True)
     assert len(workers) >= 2
     process.kill9()
-    psutil.wait_procs(workers, timeout=10)
+    # A worker still importing when the server died exits once it gets to check (a loaded machine: wide margin).
+    psutil.wait_procs(workers, timeout=60)
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{process.endpoint}/api/hubkit/health", timeout=2)
