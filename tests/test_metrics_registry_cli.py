@@ -36,6 +36,19 @@ def test_load_by_name_by_path_and_unknown_name(tmp_path):
         metrics.load("precison")
 
 
+def test_a_bare_bundled_name_is_not_shadowed_by_a_folder_in_the_working_directory(tmp_path, monkeypatch):
+    # `hubkit baselines squad --output-dir squad` run from its parent: the output folder is not a metric.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "squad").mkdir()
+    assert metrics.locate("squad") == metrics.metrics_dir() / "squad" / "squad.py"
+    with pytest.raises(metrics.MetricNotFoundError, match="has no squad.py metric module"):
+        metrics.locate("./squad")
+    # A name no bundled metric has still loads from a folder of the working directory.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "mine.py").write_text((metrics.metrics_dir() / "accuracy" / "accuracy.py").read_text())
+    assert metrics.locate("mine") == Path("mine") / "mine.py"
+
+
 def test_metrics_dir_override_and_broken_module_names_its_file(tmp_path, monkeypatch):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "broken.py").write_text("import evaluate\nraise RuntimeError('boom')\n")

@@ -72,13 +72,24 @@ def _script_for(path: Path) -> Path:
     raise MetricNotFoundError(f"{path} is neither a metric folder nor a .py file")
 
 
+def _is_path(name: str) -> bool:
+    """Whether ``name`` is written as a path (``./squad``, ``metrics/f1``, ``f1.py``), not a bare name."""
+    return "/" in name or os.sep in name or name.endswith(".py") or name in (".", "..")
+
+
 def locate(name: str) -> Path | type:
-    """The module file of ``name`` (a bundled metric, a plugin, or a path), or a plugin's class."""
-    candidate = Path(name)
-    if candidate.exists() and (candidate.is_dir() or candidate.suffix == ".py"):
-        return _script_for(candidate)
+    """The module file of ``name`` (a bundled metric, a plugin, or a path), or a plugin's class.
+
+    A bare name that a bundled metric or a plugin has means that metric, whatever the working
+    directory holds: a sweep's output folder called ``squad`` once stood in for the SQuAD metric
+    and failed 47 minutes of training at its evaluation. ``./squad`` means the folder.
+    """
     folders = _folder_metrics(metrics_dir())
     plugins = _plugin_entry_points()
+    candidate = Path(name)
+    is_known = name in folders or name in plugins
+    if (_is_path(name) or not is_known) and candidate.exists() and (candidate.is_dir() or candidate.suffix == ".py"):
+        return _script_for(candidate)
     if name in folders and name in plugins:
         available()  # raises the "defined twice" error
     if name in folders:
