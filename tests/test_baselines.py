@@ -53,6 +53,9 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     assert marker.exists() and checkpoint_state.exists(), first.communicate()[0].decode()[-3000:]
     assert not (out / "sst2" / "seed-2.done.json").exists(), "the second unit finished before the kill"
     assert not (out / record.JSON_FILE).exists()
+    # The killed attempt ran at least from its start to the checkpoint it saved.
+    killed_attempt_floor = checkpoint_state.stat().st_mtime - json.loads(
+        (out / "sst2" / "seed-2.attempts.json").read_text())["started_at"]
     finished = {path: path.stat().st_mtime_ns for path in
                 [marker, out / "sst2" / "seed-1" / "results.json", out / "sst2" / "seed-1" / "train_log.jsonl",
                  checkpoint_state]}
@@ -77,6 +80,10 @@ def test_smoke_sweep_resumes_after_a_kill_without_retraining_and_writes_a_valid_
     log = (out / "sst2" / "seed-2" / "train_log.jsonl").read_text().splitlines()
     logged = [json.loads(line)["step"] for line in log if line.strip()]
     assert logged[0] == 1 and max(logged) > 2  # the rows up to the checkpoint kept, then the steps after it
+    # Its wall time counts the killed attempt too, not only the one that finished it.
+    resumed_unit = json.loads((out / "sst2" / "seed-2.done.json").read_text())
+    assert len(resumed_unit["attempts_s"]) == 2 and resumed_unit["attempts_s"][0] >= killed_attempt_floor > 0
+    assert resumed_unit["wall_time_s"] == pytest.approx(sum(resumed_unit["attempts_s"]))
 
     doc = record.load(out)  # valid against its schema, or this raises naming the problem
     assert doc["schema_version"] == record.SCHEMA_VERSION

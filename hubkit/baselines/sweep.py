@@ -4,7 +4,8 @@ The sweep is a list of units, one per (dataset, seed), each an ordinary ``hubkit
 (:func:`hubkit.train.fine_tune.fine_tune`) in ``OUT/DATASET/seed-N``. A unit is finished when its
 marker ``OUT/DATASET/seed-N.done.json`` exists; the marker is renamed into place after the run
 wrote its results, so a kill at any moment leaves either no marker (the unit runs again, from its
-last checkpoint with ``--resume``) or a complete one (the unit is skipped). The data each dataset
+last checkpoint with ``--resume``) or a complete one (the unit is skipped). A unit's wall time
+counts every attempt at it (``seed-N.attempts.json``), not only the one that finished it. The data each dataset
 trains on is prepared once, with its splits carved where needed (:mod:`hubkit.baselines.splits`),
 into ``OUT/DATASET/data`` (or, with ``--push-to``, pushed as a benchmark repo and read back at its
 commit), so a resumed sweep trains on exactly the data the first half did.
@@ -236,6 +237,24 @@ def unit_marker(folder: Path, seed: int) -> Path:
     return folder / f"seed-{seed}.done.json"
 
 
+def attempts_file(folder: Path, seed: int) -> Path:
+    return folder / f"seed-{seed}.attempts.json"
+
+
+def earlier_attempts(attempts: Path, unit_dir: Path) -> list[float]:
+    """Seconds each earlier, interrupted attempt at a unit ran, so a resumed unit's wall time is its whole time.
+
+    A killed attempt cannot write down when it stopped, so it is taken as its start (written when
+    it began) to the last file it wrote in ``unit_dir`` (a log row every 50 steps, a checkpoint
+    every few minutes): a little under the truth, never over.
+    """
+    if not attempts.is_file():
+        return []
+    last = json.loads(attempts.read_text())
+    written = [path.stat().st_mtime for path in unit_dir.rglob("*") if path.is_file()] if unit_dir.is_dir() else []
+    return [*last["earlier_s"], max(0.0, max(written, default=last["started_at"]) - last["started_at"])]
+
+
 def run_unit(request: SweepRequest, name: str, seed: int, folder: Path, source: dict[str, Any], say: Say) -> None:
     """Train ``name`` with ``seed`` unless its marker says it finished; write the marker when it does."""
     from hubkit.train.errors import TrainingError
@@ -250,6 +269,9 @@ def run_unit(request: SweepRequest, name: str, seed: int, folder: Path, source: 
     say(f"{name} seed {seed}: {'resume' if resuming else 'train'}")
     recipe = recipe_of(request, name)
     dataset = source["dataset_repo"] or str((folder / DATA_FOLDER).resolve())
+    attempts = attempts_file(folder, seed)
+    earlier = earlier_attempts(attempts, unit_dir) if resuming else []
+    record.atomic_write(attempts, json.dumps({"started_at": time.time(), "earlier_s": earlier}) + "\n")
     started = time.perf_counter()
     status, message = "ok", ""
     try:
@@ -265,10 +287,12 @@ def run_unit(request: SweepRequest, name: str, seed: int, folder: Path, source: 
         if "non-finite" not in str(error):
             raise
         status, message = "diverged", str(error)
-    wall = time.perf_counter() - started
-    say(f"{name} seed {seed}: {status}" + (f" ({message})" if message else "") + f" in {wall:.0f}s")
-    record.atomic_write(marker, json.dumps({"seed": seed, "status": status, "message": message,
-                                            "wall_time_s": wall}, indent=2) + "\n")
+    this_attempt = time.perf_counter() - started
+    wall = sum(earlier) + this_attempt
+    say(f"{name} seed {seed}: {status}" + (f" ({message})" if message else "")
+        + f" in {wall:.0f}s" + (f" over {len(earlier) + 1} attempts" if earlier else ""))
+    record.atomic_write(marker, json.dumps({"seed": seed, "status": status, "message": message, "wall_time_s": wall,
+                                            "attempts_s": [*earlier, this_attempt]}, indent=2) + "\n")
 
 
 # ------------------------------------------------------------------ rows from the finished units
