@@ -35,7 +35,9 @@ def hardware(environment: dict | None) -> str:
         return f"{environment.get('name', 'CUDA GPU')} ({environment.get('dtype', '')})".replace(" ()", "")
     cores = os.cpu_count() or 0
     threads = environment.get("threads")
-    return f"{cpu_name()}, {cores} cores" + (f", {threads} torch threads" if threads else "")
+    if not threads:
+        return f"{cpu_name()}, {cores} cores"
+    return f"{cpu_name()}, {cores} cores, {threads} torch thread{'' if threads == 1 else 's'}"
 
 
 def cuda_devices() -> list[str]:
