@@ -5,8 +5,8 @@ The sweep is a list of units, one per (dataset, seed), each an ordinary ``hubkit
 marker ``OUT/DATASET/seed-N.done.json`` exists; the marker is renamed into place after the run
 wrote its results, so a kill at any moment leaves either no marker (the unit runs again, from its
 last checkpoint with ``--resume``) or a complete one (the unit is skipped). A unit's wall time
-counts every attempt at it (``seed-N.attempts.json``), not only the one that finished it. The data each dataset
-trains on is prepared once, with its splits carved where needed (:mod:`hubkit.baselines.splits`),
+counts every attempt at it (``seed-N.attempts.json``), not only the one that finished it. The data
+each dataset trains on is prepared once, with its splits carved where needed (:mod:`hubkit.baselines.splits`),
 into ``OUT/DATASET/data`` (or, with ``--push-to``, pushed as a benchmark repo and read back at its
 commit), so a resumed sweep trains on exactly the data the first half did.
 
